@@ -1,0 +1,493 @@
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{FileType, Metadata};
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use futures_core::Stream;
+
+use crate::error::Context as _;
+use crate::executor::{Blocking, Executor, Op, Work};
+
+/// Entries fetched per hand-off.
+const BATCH: usize = 64;
+
+/// Lists the entries of a directory. Async version of [`std::fs::read_dir`].
+///
+/// The returned [`ReadDir`] is lazy. Await it to open the directory and see an error at once,
+/// as with `tokio::fs::read_dir`; or use it as a [`Stream`] directly, and an error to open it
+/// is its first item. Either way the opening hand-off also fetches the first batch of entries,
+/// so a small directory costs one hand-off in all.
+///
+/// Entries come in the order the OS gives, without `.` and `..`.
+///
+/// # Errors
+///
+/// As [`std::fs::read_dir`]: the path is missing or not a directory, or permission is
+/// denied; the message names the path. An entry that cannot be read is an `Err` item and the
+/// listing goes on.
+///
+/// # Cancel safety
+///
+/// See [`ReadDir`].
+///
+/// # Examples
+///
+/// ```
+/// use futures::TryStreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("a"), "")?;
+/// std::fs::create_dir(dir.path().join("b"))?;
+///
+/// let entries = aiofiles::fs::read_dir(dir.path()).await?;
+/// let mut names: Vec<_> = entries.map_ok(|e| e.file_name()).try_collect().await?;
+/// names.sort();
+/// assert_eq!(names, ["a", "b"]);
+///
+/// let err = aiofiles::fs::read_dir(dir.path().join("missing")).await.unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub fn read_dir<P: AsRef<Path>>(path: P) -> ReadDir {
+    ReadDir {
+        exec: Blocking,
+        root: Arc::from(path.as_ref()),
+        state: State::Start,
+        buf: VecDeque::new(),
+    }
+}
+
+/// The entries of a directory, a [`Stream`] of [`DirEntry`], returned by [`read_dir`].
+///
+/// Entries are fetched in batches of 64 per hand-off to the executor, and each entry's file
+/// type is read in the same batch (from the directory listing itself where the OS gives it), so
+/// [`DirEntry::file_type`] costs nothing more. Memory is bounded by one batch.
+///
+/// # Errors
+///
+/// An `Err` item when the directory cannot be opened (then the stream ends) or an entry cannot
+/// be read (then the stream goes on); messages name the directory.
+///
+/// # Cancel safety
+///
+/// Polling for the next entry and dropping the future loses nothing: a batch in flight lands
+/// in the stream's buffer when polled again. Dropping the `ReadDir` lets a batch in flight
+/// finish on the executor, and closes the directory there.
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::Inline;
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// for i in 0..100 {
+///     std::fs::write(dir.path().join(i.to_string()), "")?;
+/// }
+/// let mut entries = aiofiles::fs::read_dir(dir.path()).on(Inline).await?;
+/// let mut count = 0;
+/// while let Some(entry) = entries.next().await {
+///     assert!(entry?.file_type().await?.is_file());
+///     count += 1;
+/// }
+/// assert_eq!(count, 100);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub struct ReadDir<E: Executor = Blocking> {
+    exec: E,
+    root: Arc<Path>,
+    state: State<E>,
+    buf: VecDeque<io::Result<Raw>>,
+}
+
+enum State<E: Executor> {
+    /// Not opened yet.
+    Start,
+    /// Between batches; `None` once the listing is exhausted (or failed to open).
+    Idle(Option<std::fs::ReadDir>),
+    /// A batch in flight.
+    Busy(Pin<Box<Op<Fetch, E>>>),
+}
+
+/// An entry as the pool thread read it.
+struct Raw {
+    path: PathBuf,
+    file_type: Option<FileType>,
+}
+
+/// The work of one hand-off: open the directory if needed, then read one batch.
+struct Fetch {
+    root: Arc<Path>,
+    dir: Option<std::fs::ReadDir>,
+    buf: VecDeque<io::Result<Raw>>,
+}
+
+impl Work for Fetch {
+    type Output = (Option<std::fs::ReadDir>, VecDeque<io::Result<Raw>>);
+
+    fn run(self) -> io::Result<Self::Output> {
+        let Fetch { root, dir, mut buf } = self;
+        let mut dir = match dir {
+            Some(dir) => dir,
+            None => std::fs::read_dir(&root).at("read directory", &root)?,
+        };
+        for _ in 0..BATCH {
+            match dir.next() {
+                Some(Ok(entry)) => buf.push_back(Ok(Raw {
+                    path: entry.path(),
+                    file_type: entry.file_type().ok(),
+                })),
+                Some(Err(e)) => buf.push_back(Err(e).at("read directory", &root)),
+                None => return Ok((None, buf)),
+            }
+        }
+        Ok((Some(dir), buf))
+    }
+}
+
+// `E` is never pinned: the stream only ever hands out clones of it.
+impl<E: Executor> Unpin for ReadDir<E> {}
+
+impl<E: Executor> ReadDir<E> {
+    /// Binds the listing to `exec`: every batch is fetched there, and its entries carry it.
+    ///
+    /// # Panics
+    ///
+    /// If the listing was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Blocking, Limit};
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("a"), "")?;
+    /// let entries: Vec<_> = aiofiles::fs::read_dir(dir.path())
+    ///     .on(Limit::new(Blocking, 1))
+    ///     .try_collect()
+    ///     .await?;
+    /// assert_eq!(entries.len(), 1);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn on<E2: Executor>(self, exec: E2) -> ReadDir<E2> {
+        assert!(
+            matches!(self.state, State::Start),
+            "`ReadDir::on` called after the listing was polled"
+        );
+        ReadDir {
+            exec,
+            root: self.root,
+            state: State::Start,
+            buf: self.buf,
+        }
+    }
+
+    /// The executor batches are fetched on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Inline;
+    ///
+    /// assert_eq!(*aiofiles::fs::read_dir(".").on(Inline).executor(), Inline);
+    /// ```
+    pub fn executor(&self) -> &E {
+        &self.exec
+    }
+
+    /// The next entry, or `None` at the end: the same as [`StreamExt::next`] without the
+    /// import, in the shape of `tokio::fs::ReadDir::next_entry`.
+    ///
+    /// [`StreamExt::next`]: https://docs.rs/futures/latest/futures/stream/trait.StreamExt.html#method.next
+    ///
+    /// # Errors
+    ///
+    /// As the stream's items: an error to open the directory or to read an entry.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses no entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("only"), "")?;
+    /// let mut entries = aiofiles::fs::read_dir(dir.path()).await?;
+    /// assert_eq!(entries.next_entry().await?.unwrap().file_name(), "only");
+    /// assert!(entries.next_entry().await?.is_none());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry<E>>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
+            .await
+            .transpose()
+    }
+
+    /// Makes sure the buffer holds an entry unless the listing is over.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.buf.is_empty() {
+            match &mut self.state {
+                State::Idle(None) => break,
+                State::Start | State::Idle(Some(_)) => {
+                    let dir = match std::mem::replace(&mut self.state, State::Idle(None)) {
+                        State::Idle(dir) => dir,
+                        _ => None,
+                    };
+                    let fetch = Fetch {
+                        root: Arc::clone(&self.root),
+                        dir,
+                        buf: std::mem::take(&mut self.buf),
+                    };
+                    self.state = State::Busy(Box::pin(Op::new(fetch).on(self.exec.clone())));
+                }
+                State::Busy(op) => {
+                    let outcome = ready!(op.as_mut().poll(cx));
+                    self.state = State::Idle(None);
+                    let (dir, buf) = outcome?;
+                    self.state = State::Idle(dir);
+                    self.buf = buf;
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<E: Executor> Stream for ReadDir<E> {
+    type Item = io::Result<DirEntry<E>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Err(e) = ready!(self.poll_fill(cx)) {
+            return Poll::Ready(Some(Err(e)));
+        }
+        let this = &mut *self;
+        let exec = &this.exec;
+        let item = this.buf.pop_front().map(|raw| {
+            raw.map(|raw| DirEntry {
+                path: raw.path,
+                file_type: raw.file_type,
+                exec: exec.clone(),
+            })
+        });
+        Poll::Ready(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.state {
+            State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
+            _ => (self.buf.len(), None),
+        }
+    }
+}
+
+impl<E: Executor> IntoFuture for ReadDir<E> {
+    type Output = io::Result<ReadDir<E>>;
+    type IntoFuture = ReadDirFuture<E>;
+
+    fn into_future(self) -> ReadDirFuture<E> {
+        ReadDirFuture { dir: Some(self) }
+    }
+}
+
+impl<E: Executor> fmt::Debug for ReadDir<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::Start => "not opened",
+            State::Idle(Some(_)) => "open",
+            State::Idle(None) => "exhausted",
+            State::Busy(_) => "fetching",
+        };
+        f.debug_struct("ReadDir")
+            .field("path", &self.root)
+            .field("state", &state)
+            .field("buffered", &self.buf.len())
+            .finish()
+    }
+}
+
+/// Awaiting a [`ReadDir`]: opens the directory and fetches the first batch.
+///
+/// # Errors
+///
+/// When the directory cannot be opened; the message names the path.
+///
+/// # Cancel safety
+///
+/// Dropping it drops the listing; the hand-off in flight finishes on the executor.
+///
+/// # Examples
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let future = std::future::IntoFuture::into_future(aiofiles::fs::read_dir(dir.path()));
+/// let mut entries = future.await?;
+/// assert!(entries.next_entry().await?.is_none());
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[must_use = "futures do nothing unless you .await or poll them"]
+#[derive(Debug)]
+pub struct ReadDirFuture<E: Executor = Blocking> {
+    dir: Option<ReadDir<E>>,
+}
+
+impl<E: Executor> Future for ReadDirFuture<E> {
+    type Output = io::Result<ReadDir<E>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let dir = self
+            .dir
+            .as_mut()
+            .expect("`ReadDirFuture` polled after completion");
+        ready!(dir.poll_fill(cx))?;
+        Poll::Ready(Ok(self.dir.take().expect("checked above")))
+    }
+}
+
+/// An entry of a directory, yielded by [`ReadDir`]. Async counterpart of
+/// [`std::fs::DirEntry`].
+///
+/// Carries the listing's executor for the one call that needs a hand-off,
+/// [`metadata`](DirEntry::metadata).
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("a.txt"), "abc")?;
+/// let entry = aiofiles::fs::read_dir(dir.path()).await?.next().await.unwrap()?;
+/// assert_eq!(entry.file_name(), "a.txt");
+/// assert_eq!(entry.path(), dir.path().join("a.txt"));
+/// assert_eq!(entry.metadata().await?.len(), 3);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub struct DirEntry<E = Blocking> {
+    path: PathBuf,
+    file_type: Option<FileType>,
+    exec: E,
+}
+
+impl<E: Executor> DirEntry<E> {
+    /// The full path: the directory given to [`read_dir`] joined with the entry's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("x"), "")?;
+    /// let entry = aiofiles::fs::read_dir(dir.path()).next().await.unwrap()?;
+    /// assert_eq!(entry.path(), dir.path().join("x"));
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// The entry's bare name, without its directory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("name.txt"), "")?;
+    /// let entry = aiofiles::fs::read_dir(dir.path()).next().await.unwrap()?;
+    /// assert_eq!(entry.file_name(), "name.txt");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn file_name(&self) -> OsString {
+        self.path.file_name().unwrap_or_default().to_owned()
+    }
+
+    /// The entry's file type, without following symlinks.
+    ///
+    /// Read with the listing, so this needs no hand-off (unless the OS did not report the type,
+    /// then one `symlink_metadata` call).
+    ///
+    /// # Errors
+    ///
+    /// Only in that fallback, as [`symlink_metadata`](super::symlink_metadata).
+    ///
+    /// # Cancel safety
+    ///
+    /// Nothing changes on disk; dropping the future discards the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// std::os::unix::fs::symlink("nowhere", dir.path().join("link"))?;
+    /// let entry = aiofiles::fs::read_dir(dir.path()).next().await.unwrap()?;
+    /// assert!(entry.file_type().await?.is_symlink());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn file_type(&self) -> io::Result<FileType> {
+        match self.file_type {
+            Some(file_type) => Ok(file_type),
+            None => Ok(self.metadata().await?.file_type()),
+        }
+    }
+
+    /// The entry's metadata, without following symlinks (as `tokio` and `async-fs` do).
+    ///
+    /// One hand-off to the listing's executor.
+    ///
+    /// # Errors
+    ///
+    /// As [`symlink_metadata`](super::symlink_metadata): e.g. the entry was removed since it
+    /// was listed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Nothing changes on disk; dropping the future discards the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("f"), "12345")?;
+    /// let entry = aiofiles::fs::read_dir(dir.path()).next().await.unwrap()?;
+    /// assert_eq!(entry.metadata().await?.len(), 5);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn metadata(&self) -> io::Result<Metadata> {
+        super::symlink_metadata(&self.path)
+            .on(self.exec.clone())
+            .await
+    }
+}
+
+impl<E> fmt::Debug for DirEntry<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DirEntry")
+            .field("path", &self.path)
+            .field("file_type", &self.file_type)
+            .finish()
+    }
+}
