@@ -26,6 +26,11 @@ enum Error {
     },
     #[error("{0}")]
     WorkLost(&'static str),
+    #[error(
+        "invalid mode `{0}`: expected one of `r`, `w`, `a`, `x`, \
+         then at most one `+` and at most one `b` or `t`"
+    )]
+    InvalidMode(String),
 }
 
 /// `source` with the operation and the path it failed on.
@@ -62,6 +67,16 @@ pub(crate) fn paths(op: &'static str, from: &Path, to: &Path, source: io::Error)
 #[inline(never)]
 pub(crate) fn work_lost(message: &'static str) -> io::Error {
     io::Error::other(Error::WorkLost(message))
+}
+
+/// A Python mode string that is not one.
+#[cold]
+#[inline(never)]
+pub(crate) fn invalid_mode(mode: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        Error::InvalidMode(mode.to_owned()),
+    )
 }
 
 /// Adds context to the error of a `std` call.

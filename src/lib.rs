@@ -78,9 +78,11 @@
 
 mod error;
 pub mod executor;
+mod file;
 pub mod fs;
 
 pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit};
+pub use crate::file::{open, File, Open, OpenOptions};
 
 #[cfg(feature = "async-std")]
 pub use crate::executor::AsyncStd;

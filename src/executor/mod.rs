@@ -62,6 +62,7 @@ use std::io;
 pub use self::blocking::{Blocking, BlockingTask};
 pub use self::inline::Inline;
 pub use self::limit::Limit;
+pub(crate) use self::op::detach;
 pub use self::op::{unblock, Op, Work};
 pub use self::remote::{task, Completer, RemoteTask};
 

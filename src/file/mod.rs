@@ -1,0 +1,1101 @@
+//! [`File`], the async file, and how to open one.
+
+mod open_options;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::{self as stdfs, Metadata, Permissions};
+use std::future::poll_fn;
+use std::io::{self, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
+
+pub use self::open_options::{open, Open, OpenOptions};
+
+use self::state::{Action, Buffering, Core, Outcome, Shared};
+use crate::executor::{Blocking, Executor, Op, Work};
+
+/// An open file whose every blocking call runs on an executor: Python aiofiles' file object.
+///
+/// Opened by [`open`](crate::open) with a Python mode string, by [`File::open`] /
+/// [`File::create`], or by [`OpenOptions`]. It keeps the executor it was opened on
+/// ([`executor`](File::executor)) for all its operations.
+///
+/// `File` implements futures-io's `AsyncRead`, `AsyncBufRead`, `AsyncWrite` and
+/// `AsyncSeek`, and with the `tokio` feature tokio's four traits, so the extension traits
+/// (`read_exact`, `lines`, `write_all`, `copy`, ...) and codecs work on it.
+///
+/// # Buffering
+///
+/// Reads go through adaptive read-ahead: the first fill is 8 KiB, and while reads stay
+/// sequential each fill grows (to 1 MiB) and the next chunk is read in the background while
+/// the caller consumes this one. Reading a million lines, or a file in 64 KiB pieces, costs a
+/// few hundred hand-offs, and a file read a byte at a time costs one hand-off per 8 KiB at
+/// first. Seeking within the buffer needs no hand-off, nor does a seek to a known position
+/// (it is folded into the next hand-off).
+///
+/// Writes are buffered (from 64 KiB, growing to 1 MiB) and a full buffer is written in the
+/// background while the caller fills the next: a million 16-byte writes cost a few dozen
+/// hand-offs. Written bytes reach the OS at `flush`, `close`, a seek, a read, or when the buffer
+/// fills; [`OpenOptions::buffer_size`] changes the sizes, or turns buffering off.
+///
+/// # Caveats
+///
+/// - **Drop.** A `File` dropped with buffered writes, or with a write in flight, still writes
+///   them, in the background on its executor, after the operation in flight; `drop` never
+///   blocks. Errors of those writes cannot be reported: call [`close`](File::close) to see
+///   them.
+/// - **The OS cursor** runs ahead of the logical position while read-ahead is buffered, and
+///   behind it while writes are. [`into_std`](File::into_std) puts it where the `File` was.
+/// - **Positional I/O** ([`read_at`](File::read_at), [`write_at`](File::write_at)) goes
+///   straight to the OS: it does not see buffered writes not yet flushed.
+/// - **Metadata** ([`metadata`](File::metadata)) likewise reports what the OS has.
+///
+/// # Cancellation
+///
+/// Dropping any future of a `File` mid-flight leaves it consistent: the operation in flight
+/// finishes on the executor, the next call waits for it, and the position and buffers reflect
+/// exactly what was done.
+///
+/// - A read that returned `Pending` has consumed nothing; its bytes come out of later reads.
+/// - A buffered write that returned `Pending` has accepted nothing. With `buffer_size(0)`, a
+///   write that returned `Pending` has handed over the whole write: polled again with the same
+///   buffer it returns that write's count.
+/// - A seek that returned `Pending` has either happened or not, and `stream_position` tells
+///   which.
+///
+/// # Errors
+///
+/// Errors name the file's path: ``failed to write `out.txt`: No space left on device (os
+/// error 28)``. A failed write keeps its error (kind, OS code, message) and the bytes that
+/// were not written: the error is returned by the next write, flush, seek, read or close, and
+/// a later flush or close tries those bytes again.
+///
+/// # From Python's aiofiles
+///
+/// | Python | Rust |
+/// |---|---|
+/// | `async with aiofiles.open(p, "rb") as f` | `let mut f = aiofiles::open(p, "rb").await?;` … `f.close().await?` |
+/// | `await f.read()` / `readall()` | [`f.read_to_end(&mut buf)`](File::read_to_end), [`read_to_string`](File::read_to_string) (one hand-off) |
+/// | `await f.read(n)` / `read1(n)` | `f.read(&mut buf[..n])` (`AsyncReadExt`) |
+/// | `await f.readinto(b)` | `f.read(&mut b)` / `f.read_exact(&mut b)` |
+/// | `await f.readline()` | `f.read_line(&mut s)` / `read_until(b'\n', &mut v)` (`AsyncBufReadExt`) |
+/// | `await f.readlines()`, `async for line in f` | `f.lines()` (`AsyncBufReadExt`): no hand-off per line |
+/// | `await f.peek()` | `f.fill_buf()` (`AsyncBufReadExt`) |
+/// | `await f.write(b)` / `writelines(ls)` | `f.write_all(b)` / `write_all` each (`AsyncWriteExt`) |
+/// | `await f.flush()` | `f.flush()` (`AsyncWriteExt`) |
+/// | `await f.seek(o, w)` / `tell()` | `f.seek(SeekFrom::..)` / `stream_position()` (`AsyncSeekExt`) |
+/// | `await f.truncate(size)` | [`f.truncate(size)`](File::truncate) |
+/// | `await f.isatty()` | [`f.is_terminal()`](File::is_terminal) |
+/// | `f.name`, `f.mode` | [`f.path()`](File::path), [`f.mode()`](File::mode) |
+/// | `await f.close()` | [`f.close()`](File::close) |
+/// | `os.pread` / `os.pwrite` | [`read_at`](File::read_at) / [`write_at`](File::write_at) |
+///
+/// # Examples
+///
+/// ```
+/// use futures::{AsyncBufReadExt, AsyncWriteExt, TryStreamExt};
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("lines.txt");
+///
+/// let mut file = aiofiles::open(&path, "w").await?;
+/// for i in 0..1000 {
+///     file.write_all(format!("line {i}\n").as_bytes()).await?;
+/// }
+/// file.close().await?;
+///
+/// let file = aiofiles::open(&path, "r").await?;
+/// let lines: Vec<String> = file.lines().try_collect().await?;
+/// assert_eq!(lines.len(), 1000);
+/// assert_eq!(lines[999], "line 999");
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub struct File<E: Executor = Blocking> {
+    core: Core<E>,
+    mode: Cow<'static, str>,
+    /// A tokio `start_seek` not completed yet.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    tokio_seek: Option<SeekFrom>,
+}
+
+// `E` is never pinned: the file only hands out clones of it.
+impl<E: Executor> Unpin for File<E> {}
+
+impl File {
+    /// Opens a file for reading, as [`std::fs::File::open`] (Python's mode `"rb"`).
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::File::open`], with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// See [`Open`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::File;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let err = File::open(dir.path().join("missing.txt")).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// assert!(err.to_string().contains("missing.txt"));
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn open<P: AsRef<Path>>(path: P) -> Open {
+        OpenOptions::new().read(true).open(path)
+    }
+
+    /// Creates a file for writing, truncating it if it exists, as [`std::fs::File::create`]
+    /// (Python's mode `"wb"`).
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::File::create`], with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// See [`Open`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::File;
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("out.txt");
+    /// let mut file = File::create(&path).await?;
+    /// file.write_all(b"data").await?;
+    /// file.close().await?;
+    /// assert_eq!(std::fs::read(&path)?, b"data");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn create<P: AsRef<Path>>(path: P) -> Open {
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+    }
+
+    /// Options to open a file with, as [`std::fs::File::options`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::File;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let file = File::options().read(true).write(true).create(true).open(dir.path().join("a")).await?;
+    /// assert_eq!(file.mode(), "rb+");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+}
+
+impl<E: Executor> File<E> {
+    pub(crate) fn from_parts(
+        file: stdfs::File,
+        path: Option<PathBuf>,
+        mode: Cow<'static, str>,
+        exec: E,
+        pos: Option<u64>,
+        append: bool,
+        buffering: Buffering,
+    ) -> Self {
+        let shared = Shared::new(file, path.map(PathBuf::into_boxed_path));
+        File {
+            core: Core::new(shared, exec, pos, append, buffering),
+            mode,
+            tokio_seek: None,
+        }
+    }
+
+    /// Wraps an open `std` file; its operations run on `exec`.
+    ///
+    /// The position starts where the std file's cursor is. The mode is read from the
+    /// descriptor's flags (Python's `FileIO.mode` rules: `"rb"`, `"wb"`, `"rb+"`, `"ab"`,
+    /// ...); [`path`](File::path) is `None`, and errors do not name a path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Blocking, File};
+    /// use futures::AsyncReadExt;
+    /// use std::io::{Seek, SeekFrom};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "hello world")?;
+    /// let mut std_file = std::fs::File::open(&path)?;
+    /// std_file.seek(SeekFrom::Start(6))?;
+    ///
+    /// let mut file = File::from_std(std_file, Blocking);
+    /// assert_eq!(file.mode(), "rb");
+    /// assert_eq!(file.path(), None);
+    /// let mut rest = String::new();
+    /// file.read_to_string(&mut rest).await?;
+    /// assert_eq!(rest, "world");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn from_std(file: stdfs::File, exec: E) -> Self {
+        use std::io::Seek;
+        // `lseek` and `fcntl` never block on I/O: they are safe to call here.
+        let pos = (&file).stream_position().ok();
+        let (mode, append) = descriptor_mode(&file);
+        File::from_parts(
+            file,
+            None,
+            Cow::Borrowed(mode),
+            exec,
+            pos,
+            append,
+            Buffering::Adaptive,
+        )
+    }
+
+    /// The path the file was opened with; `None` for [`from_std`](File::from_std).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let file = aiofiles::open(&path, "w").await?;
+    /// assert_eq!(file.path(), Some(path.as_path()));
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn path(&self) -> Option<&Path> {
+        self.core.shared.path.as_deref()
+    }
+
+    /// The Python mode string: as given to [`open`](crate::open), or derived from the
+    /// options otherwise (`"rb"`, `"wb"`, `"rb+"`, `"ab"`, `"ab+"`, `"xb"`, `"xb+"`, as
+    /// Python's `FileIO.mode`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// assert_eq!(aiofiles::open(&path, "w+b").await?.mode(), "w+b");
+    /// assert_eq!(aiofiles::File::open(&path).await?.mode(), "rb");
+    /// assert_eq!(aiofiles::File::create(&path).await?.mode(), "wb");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn mode(&self) -> &str {
+        &self.mode
+    }
+
+    /// The executor the file's operations run on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Blocking, Inline};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let file = aiofiles::open(dir.path().join("a"), "w").await?;
+    /// assert_eq!(*file.executor(), Blocking);
+    /// let file = aiofiles::open(dir.path().join("b"), "w").on(Inline).await?;
+    /// assert_eq!(*file.executor(), Inline);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn executor(&self) -> &E {
+        &self.core.exec
+    }
+
+    /// An operation on the shared descriptor, on the file's executor.
+    fn on_file<T, F>(&self, f: F) -> Op<impl Work<Output = T>, E>
+    where
+        F: FnOnce(&Shared) -> io::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let shared = Arc::clone(&self.core.shared);
+        Op::new(move || f(&shared)).on(self.core.exec.clone())
+    }
+
+    /// Queries the file's metadata (`fstat`). Async version of [`std::fs::File::metadata`].
+    ///
+    /// It reports what the OS has: writes still buffered in the `File` are not counted.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::File::metadata`], with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Nothing changes; dropping the future discards the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let mut file = aiofiles::open(dir.path().join("a"), "w").await?;
+    /// file.write_all(b"12345").await?;
+    /// file.flush().await?;
+    /// assert_eq!(file.metadata().await?.len(), 5);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn metadata(&self) -> Op<impl Work<Output = Metadata>, E> {
+        self.on_file(|shared| {
+            shared
+                .file
+                .metadata()
+                .map_err(|e| shared.error("read metadata of", e))
+        })
+    }
+
+    /// Changes the file's permissions (`fchmod`). Async version of
+    /// [`std::fs::File::set_permissions`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::File::set_permissions`], with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the change happens even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let file = aiofiles::open(dir.path().join("a"), "w").await?;
+    /// let mut perms = file.metadata().await?.permissions();
+    /// perms.set_readonly(true);
+    /// file.set_permissions(perms).await?;
+    /// assert!(file.metadata().await?.permissions().readonly());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn set_permissions(&self, perm: Permissions) -> Op<impl Work<Output = ()>, E> {
+        self.on_file(move |shared| {
+            shared
+                .file
+                .set_permissions(perm)
+                .map_err(|e| shared.error("set permissions of", e))
+        })
+    }
+
+    /// Whether the file is a terminal: Python's `isatty()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let file = aiofiles::open(dir.path().join("a"), "w").await?;
+    /// assert!(!file.is_terminal());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn is_terminal(&self) -> bool {
+        std::io::IsTerminal::is_terminal(&self.core.shared.file)
+    }
+
+    /// Runs one job for this caller: waits for the file to be idle, then writes buffered data
+    /// and does `action`, in one hand-off.
+    async fn hop(&mut self, action: Action) -> io::Result<Outcome> {
+        poll_fn(|cx| self.core.poll_idle(cx)).await?;
+        let mut action = Some(action);
+        poll_fn(|cx| {
+            if let Some(action) = action.take() {
+                self.core.start(cx, action);
+            }
+            self.core.poll_own(cx)
+        })
+        .await
+    }
+
+    /// Reads everything from the position to the end of the file, appending it to `buf`; returns
+    /// how many bytes were read.
+    ///
+    /// One hand-off: the buffer is sized from the file's metadata in the same call (this
+    /// inherent method is what `file.read_to_end(..)` calls, ahead of `AsyncReadExt`'s).
+    ///
+    /// # Errors
+    ///
+    /// A pending write error, or the read's own, with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: until it completes, `buf` is untouched and nothing is consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, vec![7u8; 100_000])?;
+    /// let mut file = aiofiles::open(&path, "rb").await?;
+    /// let mut buf = Vec::new();
+    /// assert_eq!(file.read_to_end(&mut buf).await?, 100_000);
+    /// assert!(buf.iter().all(|&b| b == 7));
+    /// assert_eq!(file.read_to_end(&mut buf).await?, 0);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let data = match self.hop(Action::ReadToEnd { buf: Vec::new() }).await? {
+            Outcome::Data(data) => data,
+            _ => unreachable!("read_to_end yields data"),
+        };
+        let n = data.len();
+        if buf.is_empty() {
+            *buf = data;
+        } else {
+            buf.extend_from_slice(&data);
+        }
+        Ok(n)
+    }
+
+    /// Reads everything from the position to the end of the file as UTF-8, appending it to
+    /// `buf`; returns how many bytes were read. One hand-off, like
+    /// [`read_to_end`](File::read_to_end).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidData`](io::ErrorKind::InvalidData) when the bytes are not UTF-8 (then `buf`
+    /// is unchanged, and the bytes are consumed); otherwise as
+    /// [`read_to_end`](File::read_to_end).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: until it completes, `buf` is untouched and nothing is consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a.txt");
+    /// std::fs::write(&path, "héllo")?;
+    /// let mut text = String::new();
+    /// aiofiles::open(&path, "r").await?.read_to_string(&mut text).await?;
+    /// assert_eq!(text, "héllo");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
+        let mut bytes = Vec::new();
+        let n = self.read_to_end(&mut bytes).await?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            let err = io::Error::new(
+                io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            );
+            self.core.shared.error("read", err)
+        })?;
+        if buf.is_empty() {
+            *buf = text;
+        } else {
+            buf.push_str(&text);
+        }
+        Ok(n)
+    }
+
+    /// Sets the file's length, as [`std::fs::File::set_len`]: truncates, or extends with
+    /// zeros. Buffered writes are written first; the position does not change.
+    ///
+    /// # Errors
+    ///
+    /// A pending write error, or `ftruncate`'s, with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the change happens even if the future is dropped; the next call waits
+    /// for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let mut file = aiofiles::open(&path, "w").await?;
+    /// file.set_len(10).await?;
+    /// assert_eq!(std::fs::read(&path)?, [0; 10]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
+        self.hop(Action::SetLen(size)).await.map(drop)
+    }
+
+    /// Resizes the file to `size`, or to the current position when `None`: Python's
+    /// `truncate()`. Buffered writes are written first, the position does not change, and the
+    /// new size is returned.
+    ///
+    /// # Errors
+    ///
+    /// As [`set_len`](File::set_len).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`set_len`](File::set_len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{AsyncSeekExt, AsyncWriteExt};
+    /// use std::io::SeekFrom;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let mut file = aiofiles::open(&path, "w").await?;
+    /// file.write_all(b"hello world").await?;
+    /// file.seek(SeekFrom::Start(5)).await?;
+    /// assert_eq!(file.truncate(None).await?, 5);
+    /// assert_eq!(file.stream_position().await?, 5);
+    /// assert_eq!(std::fs::read(&path)?, b"hello");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn truncate(&mut self, size: Option<u64>) -> io::Result<u64> {
+        let size = match size {
+            Some(size) => size,
+            None => poll_fn(|cx| self.core.poll_seek(cx, SeekFrom::Current(0))).await?,
+        };
+        self.hop(Action::SetLen(size)).await?;
+        Ok(size)
+    }
+
+    /// Writes buffered data, then flushes the file's data and metadata to the device
+    /// (`fsync`). Async version of [`std::fs::File::sync_all`].
+    ///
+    /// # Errors
+    ///
+    /// A write error, or `fsync`'s, with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the sync happens even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let mut file = aiofiles::open(&path, "w").await?;
+    /// file.write_all(b"durable").await?;
+    /// file.sync_all().await?;
+    /// assert_eq!(std::fs::read(&path)?, b"durable");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn sync_all(&mut self) -> io::Result<()> {
+        self.hop(Action::SyncAll).await.map(drop)
+    }
+
+    /// Writes buffered data, then flushes the file's data to the device (`fdatasync`). Async
+    /// version of [`std::fs::File::sync_data`].
+    ///
+    /// # Errors
+    ///
+    /// A write error, or `fdatasync`'s, with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the sync happens even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let mut file = aiofiles::open(&path, "w").await?;
+    /// file.write_all(b"data").await?;
+    /// file.sync_data().await?;
+    /// assert_eq!(std::fs::read(&path)?, b"data");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn sync_data(&mut self) -> io::Result<()> {
+        self.hop(Action::SyncData).await.map(drop)
+    }
+
+    /// A second `File` on a duplicate of the descriptor, as [`std::fs::File::try_clone`],
+    /// on the same executor and at the same position.
+    ///
+    /// Buffered writes are written first. The two share the OS cursor, but each `File`
+    /// keeps its own position, buffers and read-ahead, and moves the OS cursor to its own
+    /// position before each of its hand-offs.
+    ///
+    /// # Errors
+    ///
+    /// A write error, or `dup`'s, with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the buffered writes happen even if the future is dropped; the duplicate
+    /// is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "0123456789")?;
+    /// let mut file = aiofiles::open(&path, "r+").await?;
+    /// let mut two = [0; 2];
+    /// file.read_exact(&mut two).await?;
+    /// let mut clone = file.try_clone().await?;
+    /// clone.read_exact(&mut two).await?;
+    /// assert_eq!(&two, b"23");
+    /// file.read_exact(&mut two).await?;
+    /// assert_eq!(&two, b"23"); // its own position
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn try_clone(&mut self) -> io::Result<File<E>> {
+        let dup = match self.hop(Action::Dup).await? {
+            Outcome::File(dup) => dup,
+            _ => unreachable!("dup yields a file"),
+        };
+        self.core.set_shared_cursor();
+        let (_, append) = descriptor_mode(&dup);
+        let mut clone = File::from_parts(
+            dup,
+            self.core.shared.path.as_deref().map(Path::to_owned),
+            self.mode.clone(),
+            self.core.exec.clone(),
+            self.core.pos(),
+            append,
+            self.core.buffering(),
+        );
+        clone.core.set_shared_cursor();
+        Ok(clone)
+    }
+
+    /// Writes buffered data, puts the OS cursor at the file's position, and returns the std
+    /// file. Async version of `tokio::fs::File::into_std`.
+    ///
+    /// # Errors
+    ///
+    /// A write error, with the path in the message. The file is then dropped, and its
+    /// remaining buffered bytes are written in the background.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the file, as [`Drop`] describes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncReadExt;
+    /// use std::io::Read;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "hello world")?;
+    /// let mut file = aiofiles::open(&path, "r").await?;
+    /// let mut hello = [0; 6];
+    /// file.read_exact(&mut hello).await?; // reads ahead past "hello "
+    /// let mut std_file = file.into_std().await?;
+    /// let mut rest = String::new();
+    /// std_file.read_to_string(&mut rest)?;
+    /// assert_eq!(rest, "world");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn into_std(mut self) -> io::Result<stdfs::File> {
+        self.hop(Action::Nothing).await?;
+        let shared = Arc::clone(&self.core.shared);
+        drop(self);
+        match Arc::try_unwrap(shared) {
+            Ok(shared) => Ok(shared.into_file()),
+            // A positional operation still holds the descriptor: hand out a duplicate.
+            Err(shared) => shared
+                .file
+                .try_clone()
+                .map_err(|e| shared.error("clone", e)),
+        }
+    }
+
+    /// Writes buffered data, waits for everything in flight, and closes the file on its
+    /// executor: Python's `await f.close()`.
+    ///
+    /// This is how to see the errors of the last writes; dropping a `File` writes them too,
+    /// but cannot report a failure.
+    ///
+    /// # Errors
+    ///
+    /// The first error of a write not reported yet, with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the file, whose buffered bytes are still written in the
+    /// background.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let mut file = aiofiles::open(&path, "w").await?;
+    /// file.write_all(b"buffered").await?;
+    /// assert_eq!(std::fs::read(&path)?, b""); // still in the buffer
+    /// file.close().await?;
+    /// assert_eq!(std::fs::read(&path)?, b"buffered");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn close(mut self) -> io::Result<()> {
+        let pending = poll_fn(|cx| self.core.poll_idle(cx)).await.err();
+        let last = self.core.close_job();
+        // The job holds the last reference: the descriptor is closed on the executor.
+        drop(self);
+        let result = last.await;
+        match pending {
+            Some(err) => Err(err),
+            None => result,
+        }
+    }
+
+    /// Reads up to `len` bytes at `offset` (`pread`), without moving the position; short only
+    /// at the end of the file.
+    ///
+    /// Takes `&self`: many tasks can read and write one `File` at distinct offsets at once.
+    /// Goes straight to the OS: writes still buffered in the `File` are not seen.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::os::unix::fs::FileExt::read_at`], with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Nothing changes; dropping the future discards the bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "0123456789")?;
+    /// let file = aiofiles::open(&path, "r").await?;
+    /// let (a, b) = futures::try_join!(file.read_at(2, 3), file.read_at(8, 10))?;
+    /// assert_eq!(a, b"234");
+    /// assert_eq!(b, b"89"); // short at the end
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn read_at(&self, offset: u64, len: usize) -> Op<impl Work<Output = Vec<u8>>, E> {
+        self.on_file(move |shared| {
+            use std::os::unix::fs::FileExt;
+            let mut buf = vec![0; len];
+            let mut filled = 0;
+            while filled < len {
+                match shared
+                    .file
+                    .read_at(&mut buf[filled..], offset + filled as u64)
+                {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(shared.error("read", e)),
+                }
+            }
+            buf.truncate(filled);
+            Ok(buf)
+        })
+    }
+
+    /// Reads exactly `len` bytes at `offset`, without moving the position.
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedEof`](io::ErrorKind::UnexpectedEof) when the file ends first; otherwise as
+    /// [`read_at`](File::read_at).
+    ///
+    /// # Cancel safety
+    ///
+    /// Nothing changes; dropping the future discards the bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "0123456789")?;
+    /// let file = aiofiles::open(&path, "r").await?;
+    /// assert_eq!(file.read_exact_at(4, 2).await?, b"45");
+    /// let err = file.read_exact_at(8, 5).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn read_exact_at(&self, offset: u64, len: usize) -> Op<impl Work<Output = Vec<u8>>, E> {
+        self.on_file(move |shared| {
+            use std::os::unix::fs::FileExt;
+            let mut buf = vec![0; len];
+            shared
+                .file
+                .read_exact_at(&mut buf, offset)
+                .map_err(|e| shared.error("read", e))?;
+            Ok(buf)
+        })
+    }
+
+    /// Writes `data` at `offset` (`pwrite`, one call), without moving the position; returns
+    /// how many bytes were written.
+    ///
+    /// Goes straight to the OS, past the `File`'s write buffer. On Linux, a file opened for
+    /// appending appends whatever the offset (`pwrite(2)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`std::os::unix::fs::FileExt::write_at`], with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the write happens even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "..........")?;
+    /// let file = aiofiles::open(&path, "r+").await?;
+    /// futures::try_join!(file.write_all_at(0, b"ab"), file.write_all_at(8, b"yz"))?;
+    /// assert_eq!(file.write_at(4, b"mn").await?, 2);
+    /// assert_eq!(std::fs::read(&path)?, b"ab..mn..yz");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn write_at(&self, offset: u64, data: &[u8]) -> Op<impl Work<Output = usize>, E> {
+        let data = data.to_vec();
+        self.on_file(move |shared| loop {
+            use std::os::unix::fs::FileExt;
+            match shared.file.write_at(&data, offset) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => return other.map_err(|e| shared.error("write", e)),
+            }
+        })
+    }
+
+    /// Writes all of `data` at `offset`, without moving the position.
+    ///
+    /// # Errors
+    ///
+    /// As [`write_at`](File::write_at); [`WriteZero`](io::ErrorKind::WriteZero) if the OS
+    /// stops accepting bytes.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the write happens even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let file = aiofiles::open(&path, "w").await?;
+    /// file.write_all_at(3, b"xyz").await?;
+    /// assert_eq!(std::fs::read(&path)?, b"\0\0\0xyz");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn write_all_at(&self, offset: u64, data: &[u8]) -> Op<impl Work<Output = ()>, E> {
+        let data = data.to_vec();
+        self.on_file(move |shared| {
+            use std::os::unix::fs::FileExt;
+            shared
+                .file
+                .write_all_at(&data, offset)
+                .map_err(|e| shared.error("write", e))
+        })
+    }
+}
+
+/// The Python mode and the append flag of an open descriptor.
+fn descriptor_mode(file: &stdfs::File) -> (&'static str, bool) {
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        if let Ok(flags) = rustix::fs::fcntl_getfl(file) {
+            let append = flags.contains(OFlags::APPEND);
+            let (read, write) = match flags & OFlags::ACCMODE {
+                f if f == OFlags::WRONLY => (false, true),
+                f if f == OFlags::RDWR => (true, true),
+                _ => (true, false),
+            };
+            return (
+                open_options::python_mode(read, write, append, false),
+                append,
+            );
+        }
+    }
+    let _ = file;
+    ("rb+", false)
+}
+
+impl<E: Executor> Drop for File<E> {
+    fn drop(&mut self) {
+        self.core.drop_writes();
+    }
+}
+
+impl<E: Executor> fmt::Debug for File<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File")
+            .field("path", &self.path())
+            .field("mode", &self.mode)
+            .field("state", &self.core)
+            .finish()
+    }
+}
+
+impl<E: Executor> AsyncRead for File<E> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.core.poll_read(cx, buf)
+    }
+}
+
+impl<E: Executor> AsyncBufRead for File<E> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.get_mut().core.poll_fill_buf(cx, 0)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        self.core.consume(amt);
+    }
+}
+
+impl<E: Executor> AsyncWrite for File<E> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.core.poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.core.poll_flush(cx)
+    }
+
+    /// Flushes; the descriptor closes when the `File` is dropped (see [`File::close`]).
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.core.poll_flush(cx)
+    }
+}
+
+impl<E: Executor> AsyncSeek for File<E> {
+    fn poll_seek(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        pos: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        self.core.poll_seek(cx, pos)
+    }
+}
+
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+impl<E: Executor> tokio::io::AsyncRead for File<E> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let core = &mut self.get_mut().core;
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let data = ready!(core.poll_fill_buf(cx, buf.remaining()))?;
+        let n = data.len().min(buf.remaining());
+        buf.put_slice(&data[..n]);
+        core.consume(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+impl<E: Executor> tokio::io::AsyncBufRead for File<E> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.get_mut().core.poll_fill_buf(cx, 0)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        self.core.consume(amt);
+    }
+}
+
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+impl<E: Executor> tokio::io::AsyncWrite for File<E> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.core.poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.core.poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.core.poll_flush(cx)
+    }
+}
+
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+impl<E: Executor> tokio::io::AsyncSeek for File<E> {
+    fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        self.tokio_seek = Some(position);
+        Ok(())
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let to = self.tokio_seek.unwrap_or(SeekFrom::Current(0));
+        let result = ready!(self.core.poll_seek(cx, to));
+        self.tokio_seek = None;
+        Poll::Ready(result)
+    }
+}

@@ -1,0 +1,587 @@
+use std::borrow::Cow;
+use std::fmt;
+use std::fs;
+use std::future::Future;
+use std::io::{self, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use super::state::Buffering;
+use super::File;
+use crate::error::{self, Context as _};
+use crate::executor::{Blocking, Executor, Op, Work};
+
+/// Opens a file with a Python mode string: Python aiofiles' `aiofiles.open(path, mode)`.
+///
+/// | mode | opens for | if the file exists | if not |
+/// |---|---|---|---|
+/// | `r` | reading | starts at 0 | `NotFound` |
+/// | `r+` | reading and writing | starts at 0 | `NotFound` |
+/// | `w` | writing | truncates | creates |
+/// | `w+` | writing and reading | truncates | creates |
+/// | `a` | appending (every write lands at the end, even after a seek) | starts at the end | creates |
+/// | `a+` | appending and reading | starts at the end | creates |
+/// | `x` | writing | `AlreadyExists` | creates |
+/// | `x+` | writing and reading | `AlreadyExists` | creates |
+///
+/// One of `r`, `w`, `a`, `x`; then, in any order, at most one `+` and at most one `b` or `t`
+/// (`"rb+"`, `"r+b"`, `"wt"`). `b` and `t` change nothing: a [`File`] reads and writes bytes,
+/// and text comes from [`File::read_to_string`] or `AsyncBufReadExt::lines`, as UTF-8.
+///
+/// The file is buffered as [`OpenOptions::buffer_size`] describes; [`File::mode`] returns
+/// `mode` as given.
+///
+/// # Errors
+///
+/// [`InvalidInput`](io::ErrorKind::InvalidInput) naming the mode when it is not one of the
+/// above, before anything is handed to an executor. Otherwise as [`std::fs::OpenOptions::open`],
+/// with the path in the message: ``failed to open `x`: No such file or directory (os error 2)``.
+///
+/// # Cancel safety
+///
+/// Once polled, the open happens on the executor even if the future is dropped; the file is
+/// then closed there.
+///
+/// # Examples
+///
+/// ```
+/// use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use std::io::SeekFrom;
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("log.txt");
+///
+/// let mut file = aiofiles::open(&path, "w").await?;
+/// file.write_all(b"first\n").await?;
+/// file.close().await?;
+///
+/// let mut file = aiofiles::open(&path, "a+").await?;
+/// file.seek(SeekFrom::Start(0)).await?;
+/// file.write_all(b"second\n").await?; // appended all the same
+/// file.seek(SeekFrom::Start(0)).await?;
+/// let mut text = String::new();
+/// file.read_to_string(&mut text).await?;
+/// assert_eq!(text, "first\nsecond\n");
+/// assert_eq!(file.mode(), "a+");
+///
+/// let err = aiofiles::open(&path, "rw").await.unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// assert!(err.to_string().contains("rw"));
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub fn open<P: AsRef<Path>>(path: P, mode: &str) -> Open {
+    match OpenOptions::from_mode(mode) {
+        Ok(options) => options.open(path),
+        Err(err) => Open::failed(err),
+    }
+}
+
+/// Options to open a [`File`]: [`std::fs::OpenOptions`]' methods, plus
+/// [`buffer_size`](OpenOptions::buffer_size).
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::OpenOptions;
+/// use futures::AsyncWriteExt;
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("new.txt");
+/// let mut file = OpenOptions::new().write(true).create_new(true).open(&path).await?;
+/// file.write_all(b"hi").await?;
+/// file.close().await?;
+/// assert_eq!(std::fs::read(&path)?, b"hi");
+///
+/// let err = OpenOptions::new().write(true).create_new(true).open(&path).await.unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct OpenOptions {
+    std: fs::OpenOptions,
+    read: bool,
+    write: bool,
+    append: bool,
+    truncate: bool,
+    create_new: bool,
+    buffering: Buffering,
+    mode: Option<Cow<'static, str>>,
+}
+
+impl OpenOptions {
+    /// Options with everything off, as [`std::fs::OpenOptions::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let err = aiofiles::OpenOptions::new().open(dir.path().join("x")).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput); // neither read nor write
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn new() -> Self {
+        OpenOptions {
+            std: fs::OpenOptions::new(),
+            read: false,
+            write: false,
+            append: false,
+            truncate: false,
+            create_new: false,
+            buffering: Buffering::Adaptive,
+            mode: None,
+        }
+    }
+
+    /// Options for a Python mode string; see [`open`](crate::open).
+    pub(crate) fn from_mode(mode: &str) -> io::Result<Self> {
+        let (mut kind, mut plus, mut text) = (None, false, None);
+        for c in mode.chars() {
+            let slot_was_free = match c {
+                'r' | 'w' | 'a' | 'x' => kind.replace(c).is_none(),
+                '+' => !std::mem::replace(&mut plus, true),
+                'b' | 't' => text.replace(c).is_none(),
+                _ => false,
+            };
+            if !slot_was_free {
+                return Err(error::invalid_mode(mode));
+            }
+        }
+        let mut options = OpenOptions::new();
+        match kind {
+            Some('r') => options.read(true).write(plus),
+            Some('w') => options.write(true).create(true).truncate(true).read(plus),
+            Some('a') => options.append(true).create(true).read(plus),
+            Some('x') => options.write(true).create_new(true).read(plus),
+            _ => return Err(error::invalid_mode(mode)),
+        };
+        options.mode = Some(Cow::Owned(mode.to_owned()));
+        Ok(options)
+    }
+
+    /// Opens for reading.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncReadExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "abc")?;
+    /// let mut file = aiofiles::OpenOptions::new().read(true).open(&path).await?;
+    /// let mut text = String::new();
+    /// file.read_to_string(&mut text).await?;
+    /// assert_eq!(text, "abc");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn read(&mut self, read: bool) -> &mut Self {
+        self.read = read;
+        self.std.read(read);
+        self
+    }
+
+    /// Opens for writing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "abc")?;
+    /// let mut file = aiofiles::OpenOptions::new().write(true).open(&path).await?;
+    /// file.write_all(b"X").await?;
+    /// file.close().await?;
+    /// assert_eq!(std::fs::read(&path)?, b"Xbc");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn write(&mut self, write: bool) -> &mut Self {
+        self.write = write;
+        self.std.write(write);
+        self
+    }
+
+    /// Opens for appending: every write lands at the end of the file, wherever the cursor is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "abc")?;
+    /// let mut file = aiofiles::OpenOptions::new().append(true).open(&path).await?;
+    /// file.write_all(b"def").await?;
+    /// file.close().await?;
+    /// assert_eq!(std::fs::read(&path)?, b"abcdef");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn append(&mut self, append: bool) -> &mut Self {
+        self.append = append;
+        self.std.append(append);
+        self
+    }
+
+    /// Truncates an existing file to 0 bytes when opening it (needs `write`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "abc")?;
+    /// let file = aiofiles::OpenOptions::new().write(true).truncate(true).open(&path).await?;
+    /// file.close().await?;
+    /// assert_eq!(std::fs::read(&path)?, b"");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn truncate(&mut self, truncate: bool) -> &mut Self {
+        self.truncate = truncate;
+        self.std.truncate(truncate);
+        self
+    }
+
+    /// Creates the file if it does not exist (needs `write` or `append`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("new");
+    /// aiofiles::OpenOptions::new().write(true).create(true).open(&path).await?;
+    /// assert!(path.exists());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn create(&mut self, create: bool) -> &mut Self {
+        self.std.create(create);
+        self
+    }
+
+    /// Creates the file, failing with [`AlreadyExists`](io::ErrorKind::AlreadyExists) if it
+    /// exists (`O_EXCL`; needs `write` or `append`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "")?;
+    /// let err = aiofiles::OpenOptions::new()
+    ///     .write(true)
+    ///     .create_new(true)
+    ///     .open(&path)
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn create_new(&mut self, create_new: bool) -> &mut Self {
+        self.create_new = create_new;
+        self.std.create_new(create_new);
+        self
+    }
+
+    /// Sets the permission bits a newly created file gets (before the umask), as
+    /// [`std::os::unix::fs::OpenOptionsExt::mode`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::fs::PermissionsExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("private");
+    /// aiofiles::OpenOptions::new().write(true).create(true).mode(0o600).open(&path).await?;
+    /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut self.std, mode);
+        self
+    }
+
+    /// Adds `open(2)` flags, as [`std::os::unix::fs::OpenOptionsExt::custom_flags`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// std::fs::write(&path, "x")?;
+    /// let file = aiofiles::OpenOptions::new().read(true).custom_flags(0).open(&path).await?;
+    /// assert_eq!(file.mode(), "rb");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn custom_flags(&mut self, flags: i32) -> &mut Self {
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut self.std, flags);
+        self
+    }
+
+    /// Sets the size of the file's read-ahead and write-behind buffers: Python's `buffering`.
+    ///
+    /// - By default, read-ahead starts at 8 KiB and grows (to 1 MiB) while reads are
+    ///   sequential, and write-behind starts at 64 KiB and grows the same way: a file read or
+    ///   written in small pieces costs a hand-off per buffer, not per call.
+    /// - `n > 0`: buffers of `n` bytes.
+    /// - `0`: unbuffered. Every read and write is one hand-off of its own, and when a write
+    ///   returns, its bytes are visible to other readers of the file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let mut file = aiofiles::OpenOptions::new()
+    ///     .write(true)
+    ///     .create(true)
+    ///     .buffer_size(0)
+    ///     .open(&path)
+    ///     .await?;
+    /// file.write_all(b"seen at once").await?;
+    /// assert_eq!(std::fs::read(&path)?, b"seen at once");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn buffer_size(&mut self, n: usize) -> &mut Self {
+        self.buffering = Buffering::Fixed(n);
+        self
+    }
+
+    /// Opens the file at `path` with these options: an operation, awaited on [`Blocking`] or
+    /// bound to another executor with [`Open::on`]. The [`File`] keeps that executor.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::OpenOptions::open`], with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the open happens on the executor even if the future is dropped; the file
+    /// is then closed there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Inline, OpenOptions};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("a");
+    /// let file = OpenOptions::new().write(true).create(true).open(&path).on(Inline).await?;
+    /// assert_eq!(*file.executor(), Inline);
+    /// assert_eq!(file.path(), Some(path.as_path()));
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn open<P: AsRef<Path>>(&self, path: P) -> Open {
+        let path = path.as_ref().to_owned();
+        let mode = self.mode.clone().unwrap_or(Cow::Borrowed(python_mode(
+            self.read,
+            self.write,
+            self.append,
+            self.create_new,
+        )));
+        let work = OpenWork {
+            std: self.std.clone(),
+            path,
+            append: self.append,
+        };
+        Open {
+            op: Some(Op::new(work)),
+            early: None,
+            mode: Some(mode),
+            append: self.append,
+            buffering: self.buffering,
+        }
+    }
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions::new()
+    }
+}
+
+impl fmt::Debug for OpenOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("options", &self.std)
+            .field("buffering", &self.buffering)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// The mode string Python's `FileIO.mode` gives for these access flags.
+pub(super) fn python_mode(read: bool, write: bool, append: bool, create_new: bool) -> &'static str {
+    match (create_new, append, read, write) {
+        (true, _, true, _) => "xb+",
+        (true, _, false, _) => "xb",
+        (false, true, true, _) => "ab+",
+        (false, true, false, _) => "ab",
+        (false, false, true, true) => "rb+",
+        (false, false, true, false) => "rb",
+        (false, false, false, _) => "wb",
+    }
+}
+
+/// The blocking part of an open: the file, where its cursor starts, and the path back.
+struct OpenWork {
+    std: fs::OpenOptions,
+    path: PathBuf,
+    append: bool,
+}
+
+impl Work for OpenWork {
+    type Output = (fs::File, u64, PathBuf);
+
+    fn run(self) -> io::Result<Self::Output> {
+        let mut file = self.std.open(&self.path).at("open", &self.path)?;
+        // Python's `a` and `a+` start at the end.
+        let pos = match self.append {
+            true => file.seek(SeekFrom::End(0)).at("open", &self.path)?,
+            false => 0,
+        };
+        Ok((file, pos, self.path))
+    }
+}
+
+pin_project! {
+    /// Opens a [`File`]: returned by [`open`](crate::open), [`File::open`], [`File::create`]
+    /// and [`OpenOptions::open`].
+    ///
+    /// Awaited as it is, the file works on [`Blocking`]; [`on`](Open::on) binds it to another
+    /// executor, which the [`File`] then keeps for all its operations.
+    ///
+    /// # Errors
+    ///
+    /// An invalid mode string ([`InvalidInput`](io::ErrorKind::InvalidInput), before any
+    /// hand-off), or the error of `open(2)` with the path in the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the open happens on the executor even if this is dropped; the file is
+    /// then closed there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Blocking, File, Limit};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let limit = Limit::new(Blocking, 8);
+    /// let file = File::create(dir.path().join("a")).on(limit.clone()).await?;
+    /// assert_eq!(file.executor().max(), 8);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Open<E: Executor = Blocking> {
+        #[pin]
+        op: Option<Op<OpenWork, E>>,
+        early: Option<io::Error>,
+        mode: Option<Cow<'static, str>>,
+        append: bool,
+        buffering: Buffering,
+    }
+}
+
+impl Open {
+    fn failed(err: io::Error) -> Self {
+        Open {
+            op: None,
+            early: Some(err),
+            mode: None,
+            append: false,
+            buffering: Buffering::Adaptive,
+        }
+    }
+}
+
+impl<E: Executor> Open<E> {
+    /// Opens on `exec`; the [`File`] keeps it for all its operations.
+    ///
+    /// # Panics
+    ///
+    /// If the open was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Inline;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let file = aiofiles::open(dir.path().join("a"), "w").on(Inline).await?;
+    /// assert_eq!(*file.executor(), Inline);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn on<E2: Executor>(self, exec: E2) -> Open<E2> {
+        Open {
+            op: self.op.map(|op| op.on(exec)),
+            early: self.early,
+            mode: self.mode,
+            append: self.append,
+            buffering: self.buffering,
+        }
+    }
+}
+
+impl<E: Executor> Future for Open<E> {
+    type Output = io::Result<File<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(err) = this.early.take() {
+            return Poll::Ready(Err(err));
+        }
+        let op = this
+            .op
+            .as_mut()
+            .as_pin_mut()
+            .expect("`Open` polled after completion");
+        let exec = op.executor().clone();
+        let (file, pos, path) = ready!(op.poll(cx))?;
+        this.op.set(None);
+        let mode = this.mode.take().expect("`Open` polled after completion");
+        Poll::Ready(Ok(File::from_parts(
+            file,
+            Some(path),
+            mode,
+            exec,
+            Some(pos),
+            *this.append,
+            *this.buffering,
+        )))
+    }
+}
+
+impl<E: Executor> fmt::Debug for Open<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Open")
+            .field("mode", &self.mode)
+            .field("failed", &self.early.is_some())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,936 @@
+//! The buffer and in-flight machine behind [`File`](super::File).
+//!
+//! One blocking job at most is in flight per file. A job is built from the file's state and
+//! runs on the executor with the shared `std::fs::File`: first an optional absolute seek, then
+//! the pending buffered writes, then one action (read a chunk, seek, set the length, sync, ...),
+//! and finally it reads back the OS cursor. So a read after writes, a seek after writes, or a
+//! sync after writes each cost one hand-off.
+//!
+//! Positions are absolute: `pos` is the logical position the user sees, `os` the OS cursor as
+//! the last job left it. Read-ahead lives in `rbuf` (with `ahead`, a prefetched chunk that
+//! follows it), pending writes in `wbuf`; the two are never both non-empty. A job whose caller
+//! went away (a dropped future) is finished by whichever call comes next, and its effects are
+//! applied exactly as if the caller had stayed.
+
+use std::fmt;
+use std::fs;
+use std::future::Future;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::mem;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{ready, Context, Poll};
+
+use crate::error;
+use crate::executor::{detach, Executor, Op, Work};
+
+/// First read-ahead of a default-buffered file: small, so that opening many files and reading
+/// a little of each stays cheap.
+const READ_START: usize = 8 * 1024;
+/// First write-behind buffer of a default-buffered file.
+const WRITE_START: usize = 64 * 1024;
+/// Largest read-ahead or write-behind buffer the adaptive policy grows to.
+const MAX_BUF: usize = 1024 * 1024;
+/// Largest transfer one read or write call hands to the executor.
+pub(super) const MAX_CHUNK: usize = 2 * 1024 * 1024;
+
+/// What a file's handle and its jobs share.
+pub(super) struct Shared {
+    pub(super) file: fs::File,
+    pub(super) path: Option<Box<Path>>,
+    tail: Mutex<Tail>,
+}
+
+/// Hands the writes of a dropped file to its last job, so that they land after it.
+#[derive(Default)]
+struct Tail {
+    /// A job has been launched and has not finished.
+    running: bool,
+    /// Writes to do when it finishes.
+    leftover: Option<Leftover>,
+}
+
+struct Leftover {
+    seek: Option<u64>,
+    data: Vec<u8>,
+}
+
+impl Shared {
+    pub(super) fn new(file: fs::File, path: Option<Box<Path>>) -> Arc<Self> {
+        Arc::new(Shared {
+            file,
+            path,
+            tail: Mutex::new(Tail::default()),
+        })
+    }
+
+    fn tail(&self) -> MutexGuard<'_, Tail> {
+        self.tail.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The descriptor, once no job holds it any more.
+    pub(super) fn into_file(self) -> fs::File {
+        self.file
+    }
+
+    /// `err` with the operation and the file's path, when it has one.
+    pub(super) fn error(&self, op: &'static str, err: io::Error) -> io::Error {
+        match &self.path {
+            Some(path) => error::path(op, path, err),
+            None => err,
+        }
+    }
+}
+
+/// The one thing a job does after its writes.
+pub(super) enum Action {
+    /// Nothing more (a flush, or moving the OS cursor to `pos`).
+    Nothing,
+    /// Read up to `len` bytes at the cursor into `buf` (cleared first).
+    Read {
+        buf: Vec<u8>,
+        len: usize,
+    },
+    /// Read everything from the cursor to the end, appending to `buf`.
+    ReadToEnd {
+        buf: Vec<u8>,
+    },
+    /// Write `data` at the cursor (unbuffered writes): one `write` call.
+    Write {
+        data: Vec<u8>,
+    },
+    /// Move the cursor.
+    Seek(SeekFrom),
+    /// Set the file's length.
+    SetLen(u64),
+    SyncAll,
+    SyncData,
+    /// Duplicate the descriptor.
+    Dup,
+}
+
+/// What the action produced.
+pub(super) enum Outcome {
+    Nothing,
+    /// Bytes read (`Read`, `ReadToEnd`).
+    Data(Vec<u8>),
+    /// Bytes written (`Write`).
+    Written(usize),
+    /// Bytes a read put in the buffer: 0 at the end of the file.
+    Filled(usize),
+    /// New cursor position (`Seek`).
+    Pos(u64),
+    File(fs::File),
+}
+
+pub(super) struct Job {
+    shared: Arc<Shared>,
+    seek: Option<u64>,
+    write: Vec<u8>,
+    action: Action,
+}
+
+/// A finished job. Never an `Err` as a whole: the write part's buffer comes back either way.
+pub(super) struct Done {
+    /// Emptied on success; on a failed write, the bytes that were not written.
+    write: Vec<u8>,
+    write_err: Option<io::Error>,
+    result: io::Result<Outcome>,
+    /// The OS cursor after the job, when it could be read.
+    os: Option<u64>,
+}
+
+impl Work for Job {
+    type Output = Done;
+
+    fn run(self) -> io::Result<Done> {
+        let Job {
+            shared,
+            seek,
+            mut write,
+            action,
+        } = self;
+        let mut file = &shared.file;
+        let mut write_err = None;
+        if let Some(to) = seek {
+            if let Err(e) = file.seek(SeekFrom::Start(to)) {
+                write_err = Some(shared.error("seek in", e));
+            }
+        }
+        if write_err.is_none() && !write.is_empty() {
+            let mut written = 0;
+            while written < write.len() {
+                match file.write(&write[written..]) {
+                    Ok(0) => {
+                        write_err = Some(shared.error("write", io::ErrorKind::WriteZero.into()));
+                        break;
+                    }
+                    Ok(n) => written += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        write_err = Some(shared.error("write", e));
+                        break;
+                    }
+                }
+            }
+            write.drain(..written);
+        }
+        let result = match write_err {
+            Some(_) => Err(io::ErrorKind::Other.into()), // not run: the write error stands for it
+            None => run_action(&shared, action),
+        };
+        let os = file.stream_position().ok();
+        let leftover = {
+            let mut tail = shared.tail();
+            tail.running = false;
+            tail.leftover.take()
+        };
+        if let Some(leftover) = leftover {
+            // The file was dropped while this job ran: its last writes land after this job.
+            let _ = leftover.run(&shared.file);
+        }
+        Ok(Done {
+            write,
+            write_err,
+            result,
+            os,
+        })
+    }
+}
+
+fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
+    let mut file = &shared.file;
+    Ok(match action {
+        Action::Nothing => Outcome::Nothing,
+        Action::Read { mut buf, len } => {
+            buf.clear();
+            buf.reserve_exact(len);
+            let n = loop {
+                match file.take(len as u64).read_to_end(&mut buf) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(shared.error("read", e)),
+                    Ok(n) => break n,
+                }
+            };
+            debug_assert_eq!(n, buf.len());
+            Outcome::Data(buf)
+        }
+        Action::ReadToEnd { mut buf } => {
+            // Sized from the metadata in this same hand-off.
+            let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let here = file.stream_position().unwrap_or(0);
+            buf.reserve(hint.saturating_sub(here) as usize);
+            file.read_to_end(&mut buf)
+                .map_err(|e| shared.error("read", e))?;
+            Outcome::Data(buf)
+        }
+        Action::Write { data } => loop {
+            match file.write(&data) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(shared.error("write", e)),
+                Ok(n) => break Outcome::Written(n),
+            }
+        },
+        Action::Seek(to) => Outcome::Pos(file.seek(to).map_err(|e| shared.error("seek in", e))?),
+        Action::SetLen(len) => {
+            shared
+                .file
+                .set_len(len)
+                .map_err(|e| shared.error("set the length of", e))?;
+            Outcome::Nothing
+        }
+        Action::SyncAll => {
+            shared
+                .file
+                .sync_all()
+                .map_err(|e| shared.error("sync", e))?;
+            Outcome::Nothing
+        }
+        Action::SyncData => {
+            shared
+                .file
+                .sync_data()
+                .map_err(|e| shared.error("sync", e))?;
+            Outcome::Nothing
+        }
+        Action::Dup => Outcome::File(
+            shared
+                .file
+                .try_clone()
+                .map_err(|e| shared.error("clone", e))?,
+        ),
+    })
+}
+
+impl Leftover {
+    fn run(self, mut file: &fs::File) -> io::Result<()> {
+        if let Some(to) = self.seek {
+            file.seek(SeekFrom::Start(to))?;
+        }
+        file.write_all(&self.data)
+    }
+}
+
+/// Who waits for the job in flight.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// Read-ahead started while the caller consumes the buffer; `discard` once a seek or write
+    /// made its bytes useless.
+    Prefetch { discard: bool },
+    /// Write-behind of a full buffer while the caller fills the next one.
+    Flush,
+    /// A read the caller waits for.
+    Read,
+    /// An unbuffered write of the caller's buffer, known by its address and length.
+    Write { addr: usize, len: usize },
+    /// A seek the caller waits for.
+    Seek(SeekFrom),
+    /// Anything else a caller waits for (flush, sync, set_len, ...).
+    Other,
+}
+
+struct Busy<E: Executor> {
+    op: Pin<Box<Op<Job, E>>>,
+    kind: Kind,
+}
+
+/// How the file buffers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Buffering {
+    /// Read-ahead from 8 KiB and write-behind from 64 KiB, growing to 1 MiB while access is
+    /// sequential.
+    Adaptive,
+    /// Buffers of this many bytes; 0 is unbuffered.
+    Fixed(usize),
+}
+
+pub(super) struct Core<E: Executor> {
+    pub(super) shared: Arc<Shared>,
+    pub(super) exec: E,
+    busy: Option<Busy<E>>,
+    /// Read-ahead: `rbuf[rpos..]` is unread and starts at `pos`.
+    rbuf: Vec<u8>,
+    rpos: usize,
+    /// A prefetched chunk that follows `rbuf`.
+    ahead: Vec<u8>,
+    /// Buffered writes, ending at `pos`.
+    wbuf: Vec<u8>,
+    /// A recycled allocation.
+    spare: Vec<u8>,
+    /// The logical position; `None` when unknown (an unseekable file).
+    pos: Option<u64>,
+    /// The OS cursor as the last job left it.
+    os: Option<u64>,
+    /// Another handle shares the descriptor (`try_clone`): never trust `os`.
+    shared_cursor: bool,
+    append: bool,
+    buffering: Buffering,
+    /// Size of the next read.
+    read_size: usize,
+    /// Reads done since the last seek: two in a row make access sequential.
+    streak: u32,
+    write_size: usize,
+    /// A prefetch hit the end of the file: report it once the buffer is drained.
+    eof: bool,
+    /// A prefetch failed: report it once the buffer is drained.
+    read_err: Option<io::Error>,
+    /// A write failed in the background (or its caller left): report it at the next call.
+    write_err: Option<io::Error>,
+}
+
+impl<E: Executor> Core<E> {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        exec: E,
+        pos: Option<u64>,
+        append: bool,
+        buffering: Buffering,
+    ) -> Self {
+        let (read_size, write_size) = match buffering {
+            Buffering::Adaptive => (READ_START, WRITE_START),
+            Buffering::Fixed(n) => (n, n),
+        };
+        Core {
+            shared,
+            exec,
+            busy: None,
+            rbuf: Vec::new(),
+            rpos: 0,
+            ahead: Vec::new(),
+            wbuf: Vec::new(),
+            spare: Vec::new(),
+            pos,
+            os: pos,
+            shared_cursor: false,
+            append,
+            buffering,
+            read_size,
+            streak: 0,
+            write_size,
+            eof: false,
+            read_err: None,
+            write_err: None,
+        }
+    }
+
+    pub(super) fn buffering(&self) -> Buffering {
+        self.buffering
+    }
+
+    pub(super) fn set_shared_cursor(&mut self) {
+        self.shared_cursor = true;
+    }
+
+    fn unbuffered(&self) -> bool {
+        self.buffering == Buffering::Fixed(0)
+    }
+
+    /// The logical position, when known.
+    pub(super) fn pos(&self) -> Option<u64> {
+        self.pos
+    }
+
+    /// Starts a job: writes `wbuf` (if any) at its place, then `action`. `cursor` is where the
+    /// OS cursor must be for the action when there is nothing to write first.
+    fn launch(&mut self, cx: &mut Context<'_>, kind: Kind, action: Action, cursor: Option<u64>) {
+        debug_assert!(self.busy.is_none());
+        if let (Buffering::Adaptive, Kind::Flush) = (self.buffering, kind) {
+            self.write_size = (self.write_size * 2).min(MAX_BUF);
+        }
+        self.shared.tail().running = true;
+        let job = self.job(action, cursor);
+        self.os = None;
+        self.busy = Some(Busy {
+            op: Box::pin(Op::new(job).on(self.exec.clone())),
+            kind,
+        });
+        if let Kind::Prefetch { .. } | Kind::Flush = kind {
+            // Hand a background job over now, so that it runs while the caller goes on. Its
+            // errors, even at once (an `Inline` executor), are kept for the next call. A
+            // caller's own job is polled by the caller.
+            let _ = self.poll_busy_inner(cx);
+        }
+    }
+
+    /// The job that writes `wbuf` (if any) at its place, then does `action`.
+    fn job(&mut self, action: Action, cursor: Option<u64>) -> Job {
+        let write = mem::take(&mut self.wbuf);
+        let wanted = if write.is_empty() {
+            cursor
+        } else if self.append {
+            None
+        } else {
+            self.pos.map(|p| p - write.len() as u64)
+        };
+        let known = if self.shared_cursor { None } else { self.os };
+        Job {
+            shared: Arc::clone(&self.shared),
+            seek: wanted.filter(|&w| known != Some(w)),
+            write,
+            action,
+        }
+    }
+
+    /// The last job of a file being closed: writes what is buffered. Call when idle; the file
+    /// must then be dropped, so that the job holds the last reference to the descriptor and
+    /// closes it on the executor.
+    pub(super) fn close_job(&mut self) -> impl Future<Output = io::Result<()>> + Send + 'static {
+        let job = self.job(Action::Nothing, None);
+        let op = Op::new(job).on(self.exec.clone());
+        async move {
+            match op.await?.write_err {
+                Some(err) => Err(err),
+                None => Ok(()),
+            }
+        }
+    }
+
+    /// Drives the job in flight, if any, to completion and applies what it did. Returns the
+    /// kind of the finished job and the action's result.
+    fn poll_busy(&mut self, cx: &mut Context<'_>) -> Poll<Option<(Kind, io::Result<Outcome>)>> {
+        match self.busy {
+            None => Poll::Ready(None),
+            Some(_) => self.poll_busy_inner(cx).map(Some),
+        }
+    }
+
+    fn poll_busy_inner(&mut self, cx: &mut Context<'_>) -> Poll<(Kind, io::Result<Outcome>)> {
+        let busy = self.busy.as_mut().expect("a job is in flight");
+        let result = ready!(busy.op.as_mut().poll(cx));
+        let kind = self.busy.take().expect("a job is in flight").kind;
+        let done = match result {
+            Ok(done) => done,
+            Err(lost) => {
+                // The executor dropped the job unrun: its writes are gone with it. Say so at
+                // the next call; the OS cursor is where it was, which is no longer known.
+                self.os = None;
+                self.shared.tail().running = false;
+                if self.write_err.is_none() {
+                    self.write_err = Some(io::Error::new(lost.kind(), lost.to_string()));
+                }
+                return Poll::Ready((kind, Err(lost)));
+            }
+        };
+        self.os = done.os;
+        if let Some(err) = done.write_err {
+            // Unwritten bytes go back in front of what was buffered since.
+            let mut rest = done.write;
+            rest.extend_from_slice(&self.wbuf);
+            self.wbuf = rest;
+            self.write_err = Some(err);
+        } else if self.spare.capacity() < done.write.capacity() {
+            self.spare = done.write;
+        }
+        if self.append {
+            // O_APPEND writes land at the end, wherever the cursor was.
+            self.pos = self.os.map(|os| os + self.wbuf.len() as u64);
+        }
+        let result = match done.result {
+            Ok(Outcome::Data(data)) => self.apply_read(kind, data),
+            Ok(Outcome::Written(n)) => {
+                if !self.append {
+                    self.pos = self.pos.map(|p| p + n as u64);
+                }
+                Ok(Outcome::Written(n))
+            }
+            Ok(Outcome::Pos(pos)) => {
+                self.pos = Some(pos);
+                Ok(Outcome::Pos(pos))
+            }
+            other => other,
+        };
+        if let (Kind::Prefetch { .. }, Err(err)) = (kind, &result) {
+            if self.write_err.is_none() && self.read_err.is_none() {
+                self.read_err = Some(io::Error::new(err.kind(), err.to_string()));
+            }
+        }
+        Poll::Ready((kind, result))
+    }
+
+    /// Puts bytes a job read where they belong.
+    fn apply_read(&mut self, kind: Kind, data: Vec<u8>) -> io::Result<Outcome> {
+        let n = data.len();
+        match kind {
+            Kind::Prefetch { discard: true } => {
+                self.recycle(data);
+                return Ok(Outcome::Nothing);
+            }
+            Kind::Prefetch { discard: false } if n == 0 => self.eof = true,
+            _ => {}
+        }
+        if kind == Kind::Other {
+            // read_to_end: handed to the caller, never buffered.
+            return Ok(Outcome::Data(data));
+        }
+        if self.rpos == self.rbuf.len() {
+            let old = mem::replace(&mut self.rbuf, data);
+            self.rpos = 0;
+            self.recycle(old);
+        } else {
+            debug_assert!(self.ahead.is_empty());
+            self.ahead = data;
+        }
+        Ok(Outcome::Filled(n))
+    }
+
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        if buf.capacity() > self.spare.capacity() {
+            buf.clear();
+            self.spare = buf;
+        }
+    }
+
+    /// Forgets read-ahead: a write, a seek away or a length change made it stale.
+    fn drop_read_ahead(&mut self) {
+        let rbuf = mem::take(&mut self.rbuf);
+        let ahead = mem::take(&mut self.ahead);
+        self.recycle(rbuf);
+        self.recycle(ahead);
+        self.rpos = 0;
+        self.eof = false;
+        self.read_err = None;
+        if let Some(busy) = &mut self.busy {
+            if let Kind::Prefetch { discard } = &mut busy.kind {
+                *discard = true;
+            }
+        }
+    }
+
+    /// Waits for the job in flight, whoever started it, and reports a pending write error.
+    pub(super) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_busy(cx));
+        match self.write_err.take() {
+            Some(err) => Poll::Ready(Err(err)),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// Starts a job for a caller who will wait for it with [`poll_own`](Self::poll_own):
+    /// buffered writes first, then `action`. Call when idle.
+    pub(super) fn start(&mut self, cx: &mut Context<'_>, action: Action) {
+        let cursor = match action {
+            Action::Nothing | Action::Dup | Action::ReadToEnd { .. } => self.pos,
+            Action::SetLen(_) => {
+                self.drop_read_ahead();
+                None
+            }
+            _ => None,
+        };
+        if let Action::ReadToEnd { .. } = action {
+            // Everything from `pos` on is read by the job itself.
+            self.drop_read_ahead();
+        }
+        self.launch(cx, Kind::Other, action, cursor);
+    }
+
+    /// Waits for the job [`start`](Self::start) launched and returns its outcome.
+    pub(super) fn poll_own(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Outcome>> {
+        let Some((kind, result)) = ready!(self.poll_busy(cx)) else {
+            // Already applied by someone else (cannot happen with `&mut` access).
+            return Poll::Ready(Ok(Outcome::Nothing));
+        };
+        debug_assert_eq!(kind, Kind::Other);
+        if let Some(err) = self.write_err.take() {
+            return Poll::Ready(Err(err));
+        }
+        if let Ok(Outcome::Data(data)) = &result {
+            if let Some(pos) = self.pos {
+                self.pos = Some(pos + data.len() as u64);
+            }
+        }
+        Poll::Ready(result)
+    }
+
+    // ---- reading ----
+
+    /// Fills the read buffer if it is empty; `want` is how much the caller would like.
+    pub(super) fn poll_fill_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        want: usize,
+    ) -> Poll<io::Result<&[u8]>> {
+        loop {
+            if self.rpos < self.rbuf.len() {
+                self.maybe_prefetch(cx);
+                return Poll::Ready(Ok(&self.rbuf[self.rpos..]));
+            }
+            if !self.ahead.is_empty() {
+                mem::swap(&mut self.rbuf, &mut self.ahead);
+                self.ahead.clear();
+                self.rpos = 0;
+                continue;
+            }
+            if let Some((kind, result)) = ready!(self.poll_busy(cx)) {
+                if kind == Kind::Read {
+                    match result {
+                        // The end of the file, or an error reading.
+                        Ok(Outcome::Filled(0)) => return Poll::Ready(Ok(&[])),
+                        Err(err) if self.write_err.is_none() => return Poll::Ready(Err(err)),
+                        _ => {}
+                    }
+                }
+                continue;
+            }
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            if let Some(err) = self.read_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            if mem::take(&mut self.eof) {
+                return Poll::Ready(Ok(&[]));
+            }
+            let len = if self.unbuffered() && want > 0 {
+                want.min(MAX_CHUNK)
+            } else {
+                self.read_size.max(want.min(MAX_CHUNK))
+            };
+            self.grow_read();
+            let buf = mem::take(&mut self.spare);
+            self.launch(cx, Kind::Read, Action::Read { buf, len }, self.pos);
+        }
+    }
+
+    fn grow_read(&mut self) {
+        self.streak = self.streak.saturating_add(1);
+        if self.buffering == Buffering::Adaptive && self.streak > 1 {
+            self.read_size = (self.read_size * 4).min(MAX_BUF);
+        }
+    }
+
+    /// Reads the next chunk in the background while the caller consumes this one, once access
+    /// looks sequential.
+    fn maybe_prefetch(&mut self, cx: &mut Context<'_>) {
+        let remaining = self.rbuf.len() - self.rpos;
+        if self.busy.is_some()
+            || self.streak < 2
+            || self.unbuffered()
+            || self.eof
+            || self.read_err.is_some()
+            || !self.ahead.is_empty()
+            || !self.wbuf.is_empty()
+            || remaining * 2 > self.rbuf.len()
+        {
+            return;
+        }
+        let cursor = self.pos.map(|p| p + remaining as u64);
+        let len = self.read_size;
+        self.grow_read();
+        let buf = mem::take(&mut self.spare);
+        self.launch(
+            cx,
+            Kind::Prefetch { discard: false },
+            Action::Read { buf, len },
+            cursor,
+        );
+    }
+
+    pub(super) fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.rbuf.len() - self.rpos);
+        self.rpos += amt;
+        if let Some(pos) = &mut self.pos {
+            *pos += amt as u64;
+        }
+    }
+
+    pub(super) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if out.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let data = ready!(self.poll_fill_buf(cx, out.len()))?;
+        let n = data.len().min(out.len());
+        out[..n].copy_from_slice(&data[..n]);
+        self.consume(n);
+        Poll::Ready(Ok(n))
+    }
+
+    // ---- writing ----
+
+    pub(super) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if data.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        if self.unbuffered() {
+            return self.poll_write_through(cx, data);
+        }
+        loop {
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            let reading = matches!(&self.busy, Some(b) if b.kind != Kind::Flush);
+            if self.wbuf.len() < self.write_size && !reading {
+                break;
+            }
+            if self.busy.is_some() {
+                ready!(self.poll_busy(cx));
+                continue;
+            }
+            self.launch(cx, Kind::Flush, Action::Nothing, None);
+            if self.busy.is_none() {
+                continue; // finished at once: report its error, if any
+            }
+            self.wbuf = mem::take(&mut self.spare);
+        }
+        if !self.rbuf.is_empty() || !self.ahead.is_empty() {
+            self.drop_read_ahead();
+        }
+        let room = if self.wbuf.is_empty() {
+            MAX_CHUNK
+        } else {
+            self.write_size - self.wbuf.len()
+        };
+        let n = data.len().min(room);
+        self.wbuf.extend_from_slice(&data[..n]);
+        if let Some(pos) = &mut self.pos {
+            *pos += n as u64;
+        }
+        if self.wbuf.len() >= self.write_size && self.busy.is_none() {
+            self.launch(cx, Kind::Flush, Action::Nothing, None);
+            if self.busy.is_some() {
+                self.wbuf = mem::take(&mut self.spare);
+            }
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// `buffer_size(0)`: one job per call, done when the call returns. A call that returned
+    /// `Pending` has handed its bytes over: polled again with the same buffer it returns that
+    /// write's count; a different buffer first waits for it.
+    fn poll_write_through(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let me = Kind::Write {
+            addr: data.as_ptr() as usize,
+            len: data.len(),
+        };
+        loop {
+            if let Some((kind, result)) = ready!(self.poll_busy(cx)) {
+                if kind == me {
+                    return Poll::Ready(match (self.write_err.take(), result) {
+                        (Some(err), _) => Err(err),
+                        (None, Ok(Outcome::Written(n))) => Ok(n),
+                        (None, Ok(_)) => Ok(0),
+                        (None, Err(err)) => Err(err),
+                    });
+                }
+                continue;
+            }
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            self.drop_read_ahead();
+            let chunk = data[..data.len().min(MAX_CHUNK)].to_vec();
+            let cursor = if self.append { None } else { self.pos };
+            self.launch(cx, me, Action::Write { data: chunk }, cursor);
+        }
+    }
+
+    /// Writes out the buffer and waits for every write in flight.
+    pub(super) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            // Only the write part of a job can fail a flush, and its error is in `write_err`.
+            if ready!(self.poll_busy(cx)).is_some() {
+                continue;
+            }
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            if self.wbuf.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            self.launch(cx, Kind::Other, Action::Nothing, None);
+        }
+    }
+
+    // ---- seeking ----
+
+    pub(super) fn poll_seek(
+        &mut self,
+        cx: &mut Context<'_>,
+        to: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        loop {
+            if let Some(busy) = &self.busy {
+                let mine = busy.kind == Kind::Seek(to);
+                let needed = mine || !matches!(busy.kind, Kind::Prefetch { .. });
+                if needed {
+                    let (kind, result) = ready!(self.poll_busy(cx)).expect("a job is in flight");
+                    if kind == Kind::Seek(to) {
+                        if let Some(err) = self.write_err.take() {
+                            return Poll::Ready(Err(err));
+                        }
+                        return Poll::Ready(result.map(|outcome| match outcome {
+                            Outcome::Pos(pos) => pos,
+                            _ => unreachable!("a seek job yields a position"),
+                        }));
+                    }
+                    continue;
+                }
+            }
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            if let (Some(pos), SeekFrom::Current(0)) = (self.pos, to) {
+                return Poll::Ready(Ok(pos));
+            }
+            let target = match (self.pos, to) {
+                (_, SeekFrom::Start(n)) => Some(Some(n)),
+                (Some(pos), SeekFrom::Current(d)) => Some(pos.checked_add_signed(d)),
+                _ => None,
+            };
+            match target {
+                Some(None) => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "invalid seek to a negative or overflowing position",
+                    )))
+                }
+                Some(Some(target)) if self.wbuf.is_empty() => {
+                    return Poll::Ready(Ok(self.seek_here(target)));
+                }
+                _ => {}
+            }
+            if self.busy.is_some() {
+                ready!(self.poll_busy(cx));
+                continue;
+            }
+            // A hand-off: writes are pending, or the end (or the position) must be asked.
+            let action = match (self.pos, to) {
+                (Some(pos), SeekFrom::Current(d)) => SeekFrom::Start(pos.saturating_add_signed(d)),
+                (None, SeekFrom::Current(d)) => {
+                    let buffered = (self.rbuf.len() - self.rpos + self.ahead.len()) as i64;
+                    SeekFrom::Current(d - buffered)
+                }
+                (_, other) => other,
+            };
+            self.drop_read_ahead();
+            self.streak = 0;
+            self.launch(cx, Kind::Seek(to), Action::Seek(action), None);
+        }
+    }
+
+    /// A seek that needs no hand-off: within the read buffer, or deferred to the next job,
+    /// which starts with an absolute seek.
+    fn seek_here(&mut self, target: u64) -> u64 {
+        if let Some(pos) = self.pos {
+            let start = pos - self.rpos as u64;
+            if target >= start && target <= start + self.rbuf.len() as u64 {
+                self.rpos = (target - start) as usize;
+                self.pos = Some(target);
+                return target;
+            }
+        }
+        self.drop_read_ahead();
+        self.streak = 0;
+        if self.buffering == Buffering::Adaptive {
+            self.read_size = READ_START;
+        }
+        self.pos = Some(target);
+        target
+    }
+
+    // ---- drop ----
+
+    /// Hands buffered writes to the executor for a file being dropped, after its job in flight.
+    pub(super) fn drop_writes(&mut self) {
+        if self.wbuf.is_empty() {
+            return;
+        }
+        let data = mem::take(&mut self.wbuf);
+        let seek = match self.append {
+            true => None,
+            false => self.pos.map(|p| p - data.len() as u64),
+        };
+        let leftover = Leftover { seek, data };
+        if self.busy.is_some() {
+            let mut tail = self.shared.tail();
+            if tail.running {
+                tail.leftover = Some(leftover);
+                return;
+            }
+        }
+        let shared = Arc::clone(&self.shared);
+        detach(Op::new(move || leftover.run(&shared.file)).on(self.exec.clone()));
+    }
+}
+
+impl<E: Executor> fmt::Debug for Core<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core")
+            .field("pos", &self.pos)
+            .field(
+                "buffered_read",
+                &(self.rbuf.len() - self.rpos + self.ahead.len()),
+            )
+            .field("buffered_write", &self.wbuf.len())
+            .field("busy", &self.busy.as_ref().map(|b| b.kind))
+            .finish()
+    }
+}
