@@ -1044,7 +1044,7 @@ impl<E: Executor> tokio::io::AsyncRead for File<E> {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        let data = ready!(core.poll_fill_buf(cx, buf.remaining()))?;
+        let data = std::task::ready!(core.poll_fill_buf(cx, buf.remaining()))?;
         let n = data.len().min(buf.remaining());
         buf.put_slice(&data[..n]);
         core.consume(n);
@@ -1094,7 +1094,7 @@ impl<E: Executor> tokio::io::AsyncSeek for File<E> {
 
     fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let to = self.tokio_seek.unwrap_or(SeekFrom::Current(0));
-        let result = ready!(self.core.poll_seek(cx, to));
+        let result = std::task::ready!(self.core.poll_seek(cx, to));
         self.tokio_seek = None;
         Poll::Ready(result)
     }
