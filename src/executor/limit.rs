@@ -2,7 +2,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::remote::{task, Completer, RemoteTask};
+use super::remote::{task_lost_as, Completer, RemoteTask};
 use super::Executor;
 
 /// Runs work on another executor, at most `n` works at a time.
@@ -41,6 +41,10 @@ struct Shared<E> {
 struct State {
     running: usize,
     queue: VecDeque<Box<dyn FnOnce() + Send>>,
+    /// Places given back and not handed on yet.
+    freed: usize,
+    /// Some thread is handing freed places on.
+    draining: bool,
 }
 
 impl<E: Executor> Limit<E> {
@@ -65,6 +69,8 @@ impl<E: Executor> Limit<E> {
                 state: Mutex::new(State {
                     running: 0,
                     queue: VecDeque::new(),
+                    freed: 0,
+                    draining: false,
                 }),
             }),
         }
@@ -119,15 +125,29 @@ impl<E: Executor> Shared<E> {
     }
 
     /// Gives a place back: the next queued work takes it, or it becomes free.
+    ///
+    /// An inner executor that drops works unrun (shut down) gives their places back from
+    /// inside `dispatch`: those are handed on by the loop already running, not by recursion,
+    /// however long the queue.
     fn release(&self) {
         let mut state = self.lock();
-        match state.queue.pop_front() {
-            Some(next) => {
-                drop(state);
-                next();
-            }
-            None => state.running -= 1,
+        state.freed += 1;
+        if state.draining {
+            return;
         }
+        state.draining = true;
+        while state.freed > 0 {
+            state.freed -= 1;
+            match state.queue.pop_front() {
+                Some(next) => {
+                    drop(state);
+                    next();
+                    state = self.lock();
+                }
+                None => state.running -= 1,
+            }
+        }
+        state.draining = false;
     }
 }
 
@@ -148,7 +168,8 @@ impl<E: Executor> Executor for Limit<E> {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (completer, remote) = task();
+        let (completer, remote) =
+            task_lost_as("the executor behind the `Limit` dropped the work without running it");
         let shared = &self.shared;
         let mut state = shared.lock();
         if state.running < shared.max {

@@ -1,1 +1,394 @@
+//! The state machine stepped by hand: poll, see `Pending`, run one queued job, see the task
+//! woken, poll again.
 
+use std::future::Future;
+use std::io::SeekFrom;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
+
+use super::File;
+use crate::testing::ManualExecutor;
+use crate::OpenOptions;
+
+/// A waker that counts its wakes.
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+struct Harness {
+    exec: ManualExecutor,
+    wakes: Arc<Count>,
+    waker: Waker,
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl Harness {
+    fn new(content: &[u8]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file");
+        std::fs::write(&path, content).unwrap();
+        let wakes = Arc::new(Count::default());
+        Harness {
+            exec: ManualExecutor::new(),
+            waker: Waker::from(Arc::clone(&wakes)),
+            wakes,
+            _dir: dir,
+            path,
+        }
+    }
+
+    fn cx(&self) -> Context<'_> {
+        Context::from_waker(&self.waker)
+    }
+
+    fn wakes(&self) -> usize {
+        self.wakes.0.load(Ordering::SeqCst)
+    }
+
+    /// Opens the file on the manual executor, stepping the open by hand.
+    fn open(&self, options: &OpenOptions) -> File<ManualExecutor> {
+        let mut open = pin!(options.open(&self.path).on(self.exec.clone()));
+        assert!(open.as_mut().poll(&mut self.cx()).is_pending());
+        assert_eq!(self.exec.pending(), 1);
+        let before = self.wakes();
+        assert!(self.exec.run_one());
+        assert_eq!(self.wakes(), before + 1);
+        match open.poll(&mut self.cx()) {
+            Poll::Ready(file) => file.unwrap(),
+            Poll::Pending => panic!("open still pending after its job ran"),
+        }
+    }
+
+    /// Runs the one queued job and checks it woke the task.
+    fn run_one(&self) {
+        assert_eq!(self.exec.pending(), 1);
+        let before = self.wakes();
+        assert!(self.exec.run_one());
+        assert_eq!(self.wakes(), before + 1, "completing a job wakes the task");
+    }
+
+    fn on_disk(&self) -> Vec<u8> {
+        std::fs::read(&self.path).unwrap()
+    }
+}
+
+fn read_write() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    options
+}
+
+#[test]
+fn read_then_cancel_then_read() {
+    let h = Harness::new(b"0123456789");
+    let mut file = h.open(&read_write());
+    let mut buf = [0; 4];
+
+    // A read goes pending with its job queued; the caller gives up on it.
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    assert_eq!(h.exec.pending(), 1);
+
+    // The job finishes on the pool without a reader.
+    assert!(h.exec.run_one());
+
+    // The next read is served from what the cancelled one fetched: nothing was consumed.
+    match Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf) {
+        Poll::Ready(Ok(4)) => assert_eq!(&buf, b"0123"),
+        other => panic!("expected 4 bytes at once, got {other:?}"),
+    }
+    assert_eq!(h.exec.pending(), 0, "no second hand-off");
+    match Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Current(0)) {
+        Poll::Ready(Ok(4)) => {}
+        other => panic!("position should be 4, got {other:?}"),
+    }
+}
+
+#[test]
+fn pending_read_is_woken_and_completes() {
+    let h = Harness::new(b"abc");
+    let mut file = h.open(&read_write());
+    let mut buf = [0; 8];
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    h.run_one();
+    match Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf) {
+        Poll::Ready(Ok(3)) => assert_eq!(&buf[..3], b"abc"),
+        other => panic!("expected 3 bytes, got {other:?}"),
+    }
+    // End of file: one more hand-off, then 0.
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
+        Poll::Ready(Ok(0))
+    ));
+}
+
+#[test]
+fn write_then_cancel_then_flush() {
+    let h = Harness::new(b"");
+    let mut file = h.open(read_write().buffer_size(4));
+
+    // Fills the buffer; a full buffer starts writing in the background.
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"abcd"),
+        Poll::Ready(Ok(4))
+    ));
+    assert_eq!(h.exec.pending(), 1);
+    // The next buffer fills while the first is written.
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"efgh"),
+        Poll::Ready(Ok(4))
+    ));
+    // Both buffers full: this write waits, having accepted nothing, and is then abandoned.
+    assert!(Pin::new(&mut file)
+        .poll_write(&mut h.cx(), b"ijkl")
+        .is_pending());
+    h.run_one();
+    assert_eq!(h.on_disk(), b"abcd");
+
+    // Flush writes the second buffer, and only it.
+    assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_flush(&mut h.cx()),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(h.on_disk(), b"abcdefgh");
+    assert!(matches!(
+        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Current(0)),
+        Poll::Ready(Ok(8))
+    ));
+}
+
+#[test]
+fn seek_within_buffered_read_data_needs_no_hand_off() {
+    let h = Harness::new(b"0123456789");
+    let mut file = h.open(&read_write());
+    let mut buf = [0; 3];
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
+        Poll::Ready(Ok(3))
+    ));
+
+    // Back, forward, absolute: all inside the read-ahead.
+    for (to, at, byte) in [
+        (SeekFrom::Current(-2), 1, b'1'),
+        (SeekFrom::Current(5), 7, b'7'),
+        (SeekFrom::Start(9), 9, b'9'),
+    ] {
+        match Pin::new(&mut file).poll_seek(&mut h.cx(), to) {
+            Poll::Ready(Ok(pos)) => assert_eq!(pos, at),
+            other => panic!("seek {to:?}: {other:?}"),
+        }
+        assert_eq!(h.exec.pending(), 0, "seek {to:?} handed off");
+        let mut one = [0; 1];
+        assert!(matches!(
+            Pin::new(&mut file).poll_read(&mut h.cx(), &mut one),
+            Poll::Ready(Ok(1))
+        ));
+        assert_eq!(one[0], byte);
+    }
+}
+
+#[test]
+fn seek_to_a_known_position_is_folded_into_the_next_read() {
+    let h = Harness::new(&(0..=255).collect::<Vec<u8>>());
+    let mut file = h.open(&read_write());
+    // Outside any buffer, but the target is known: no hand-off for the seek itself.
+    assert!(matches!(
+        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Start(200)),
+        Poll::Ready(Ok(200))
+    ));
+    assert_eq!(h.exec.pending(), 0);
+    let mut buf = [0; 2];
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
+        Poll::Ready(Ok(2))
+    ));
+    assert_eq!(buf, [200, 201]);
+}
+
+#[test]
+fn seek_with_buffered_write_data() {
+    let h = Harness::new(b"");
+    let mut file = h.open(&read_write());
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"hello"),
+        Poll::Ready(Ok(5))
+    ));
+    assert_eq!(h.exec.pending(), 0, "buffered");
+    // The seek writes the buffer and moves the cursor in one hand-off.
+    assert!(Pin::new(&mut file)
+        .poll_seek(&mut h.cx(), SeekFrom::Start(1))
+        .is_pending());
+    h.run_one();
+    assert_eq!(h.on_disk(), b"hello");
+    assert!(matches!(
+        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Start(1)),
+        Poll::Ready(Ok(1))
+    ));
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"E"),
+        Poll::Ready(Ok(1))
+    ));
+    assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_flush(&mut h.cx()),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(h.on_disk(), b"hEllo");
+}
+
+#[test]
+fn abandoned_seek_takes_effect_and_position_tells() {
+    let h = Harness::new(b"0123456789");
+    let mut file = h.open(&read_write());
+    // From the end: needs a hand-off. Abandoned while pending.
+    assert!(Pin::new(&mut file)
+        .poll_seek(&mut h.cx(), SeekFrom::End(-3))
+        .is_pending());
+    h.run_one();
+    // The position query sees the seek that happened.
+    assert!(matches!(
+        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Current(0)),
+        Poll::Ready(Ok(7))
+    ));
+    let mut buf = [0; 3];
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
+        Poll::Ready(Ok(3))
+    ));
+    assert_eq!(&buf, b"789");
+}
+
+#[test]
+fn read_after_writes_is_one_hand_off() {
+    let h = Harness::new(b"0123456789");
+    let mut file = h.open(&read_write());
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"ab"),
+        Poll::Ready(Ok(2))
+    ));
+    let mut buf = [0; 3];
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
+        Poll::Ready(Ok(3))
+    ));
+    assert_eq!(&buf, b"234");
+    assert_eq!(h.on_disk(), b"ab23456789");
+}
+
+#[test]
+fn fill_buf_then_consume() {
+    let h = Harness::new(b"line one\nline two\n");
+    let mut file = h.open(&read_write());
+    assert!(Pin::new(&mut file).poll_fill_buf(&mut h.cx()).is_pending());
+    h.run_one();
+    match Pin::new(&mut file).poll_fill_buf(&mut h.cx()) {
+        Poll::Ready(Ok(data)) => assert_eq!(data, b"line one\nline two\n"),
+        other => panic!("{other:?}"),
+    }
+    Pin::new(&mut file).consume(9);
+    match Pin::new(&mut file).poll_fill_buf(&mut h.cx()) {
+        Poll::Ready(Ok(data)) => assert_eq!(data, b"line two\n"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn lost_job_is_an_error_and_the_file_stays_usable() {
+    let h = Harness::new(b"");
+    let mut file = h.open(&read_write());
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"lost"),
+        Poll::Ready(Ok(4))
+    ));
+    assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
+    assert_eq!(h.exec.drop_pending(), 1);
+    match Pin::new(&mut file).poll_flush(&mut h.cx()) {
+        Poll::Ready(Err(err)) => assert_eq!(err.kind(), std::io::ErrorKind::Other),
+        other => panic!("expected the lost-work error, got {other:?}"),
+    }
+    // Later operations work.
+    assert!(Pin::new(&mut file)
+        .poll_seek(&mut h.cx(), SeekFrom::Start(0))
+        .is_ready());
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"kept"),
+        Poll::Ready(Ok(4))
+    ));
+    assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
+    h.run_one();
+    assert!(matches!(
+        Pin::new(&mut file).poll_flush(&mut h.cx()),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(h.on_disk(), b"kept");
+}
+
+#[test]
+fn drop_with_a_job_in_flight_writes_after_it() {
+    let h = Harness::new(b"");
+    let mut file = h.open(read_write().buffer_size(4));
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"1234"),
+        Poll::Ready(Ok(4))
+    ));
+    assert_eq!(h.exec.pending(), 1, "background write queued");
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"56"),
+        Poll::Ready(Ok(2))
+    ));
+    drop(file);
+    // The dropped file's last bytes ride on the job in flight: nothing else is queued.
+    assert_eq!(h.exec.pending(), 1);
+    assert!(h.exec.run_one());
+    assert_eq!(h.on_disk(), b"123456");
+}
+
+#[test]
+fn drop_when_idle_queues_the_last_writes() {
+    let h = Harness::new(b"");
+    let mut file = h.open(&read_write());
+    assert!(matches!(
+        Pin::new(&mut file).poll_write(&mut h.cx(), b"tail"),
+        Poll::Ready(Ok(4))
+    ));
+    drop(file);
+    assert_eq!(h.exec.pending(), 1);
+    assert!(h.exec.run_one());
+    assert_eq!(h.on_disk(), b"tail");
+}
