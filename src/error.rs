@@ -24,6 +24,8 @@ enum Error {
         to: PathBuf,
         source: io::Error,
     },
+    #[error("failed to {op}: {source}")]
+    Op { op: &'static str, source: io::Error },
     #[error("{0}")]
     WorkLost(&'static str),
     #[error(
@@ -60,6 +62,13 @@ pub(crate) fn paths(op: &'static str, from: &Path, to: &Path, source: io::Error)
             source,
         },
     )
+}
+
+/// `source` with the operation, for operations on no path.
+#[cold]
+#[inline(never)]
+pub(crate) fn op(op: &'static str, source: io::Error) -> io::Error {
+    io::Error::new(source.kind(), Error::Op { op, source })
 }
 
 /// An executor dropped a work without running it.

@@ -80,6 +80,7 @@ mod error;
 pub mod executor;
 mod file;
 pub mod fs;
+pub mod os;
 pub mod testing;
 
 pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit};

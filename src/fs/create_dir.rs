@@ -29,6 +29,7 @@ use crate::executor::{Op, Work};
 /// assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "mkdir")]
 pub fn create_dir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
     on_path("create directory", path.as_ref(), |path| {
         std::fs::create_dir(path)

@@ -27,6 +27,7 @@ use crate::executor::{Op, Work};
 /// assert_eq!(std::fs::read_to_string(&b)?, "shared");
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "link")]
 pub fn hard_link<P: AsRef<Path>, Q: AsRef<Path>>(
     original: P,
     link: Q,
@@ -103,6 +104,7 @@ pub fn symlink<P: AsRef<Path>, Q: AsRef<Path>>(original: P, link: Q) -> Op<impl 
 /// assert_eq!(fs::read_link(&link).await?, std::path::Path::new("../elsewhere"));
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "readlink")]
 pub fn read_link<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = PathBuf>> {
     on_path("read link", path.as_ref(), |path| std::fs::read_link(path))
 }

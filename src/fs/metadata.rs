@@ -28,6 +28,7 @@ use crate::executor::{Op, Work};
 /// assert_eq!(meta.len(), 4);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "stat")]
 pub fn metadata<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Metadata>> {
     on_path("read metadata of", path.as_ref(), |path| {
         std::fs::metadata(path)

@@ -58,7 +58,7 @@ use crate::error::Context;
 use crate::executor::{Op, Work};
 
 /// An operation that runs `f` on `path`, naming `op` and the path in its error.
-fn on_path<T, F>(op: &'static str, path: &Path, f: F) -> Op<impl Work<Output = T>>
+pub(crate) fn on_path<T, F>(op: &'static str, path: &Path, f: F) -> Op<impl Work<Output = T>>
 where
     F: FnOnce(&Path) -> io::Result<T> + Send + 'static,
     T: Send + 'static,
@@ -68,7 +68,12 @@ where
 }
 
 /// An operation that runs `f` on two paths, naming `op` and both paths in its error.
-fn on_paths<T, F>(op: &'static str, from: &Path, to: &Path, f: F) -> Op<impl Work<Output = T>>
+pub(crate) fn on_paths<T, F>(
+    op: &'static str,
+    from: &Path,
+    to: &Path,
+    f: F,
+) -> Op<impl Work<Output = T>>
 where
     F: FnOnce(&Path, &Path) -> io::Result<T> + Send + 'static,
     T: Send + 'static,

@@ -55,6 +55,7 @@ const BATCH: usize = 64;
 /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "scandir")]
 pub fn read_dir<P: AsRef<Path>>(path: P) -> ReadDir {
     ReadDir {
         exec: Blocking,

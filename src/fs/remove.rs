@@ -28,6 +28,8 @@ use crate::executor::{Op, Work};
 /// assert_eq!(fs::remove_file(&path).await.unwrap_err().kind(), std::io::ErrorKind::NotFound);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "unlink")]
+#[doc(alias = "remove")]
 pub fn remove_file<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
     on_path("remove file", path.as_ref(), |path| {
         std::fs::remove_file(path)
@@ -58,6 +60,7 @@ pub fn remove_file<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
 /// assert!(!sub.exists());
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "rmdir")]
 pub fn remove_dir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
     on_path("remove directory", path.as_ref(), |path| {
         std::fs::remove_dir(path)

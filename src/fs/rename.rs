@@ -27,6 +27,7 @@ use crate::executor::{Op, Work};
 /// assert!(!a.exists() && b.exists());
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[doc(alias = "replace")]
 pub fn rename<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> Op<impl Work<Output = ()>> {
     on_paths("rename", from.as_ref(), to.as_ref(), |from, to| {
         std::fs::rename(from, to)

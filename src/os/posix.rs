@@ -1,0 +1,190 @@
+use std::io;
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use rustix::fs::Access;
+
+use crate::executor::{Op, Work};
+
+/// [`access`] mode: the path exists.
+pub const F_OK: u32 = 0;
+/// [`access`] mode: the path is readable.
+pub const R_OK: u32 = 4;
+/// [`access`] mode: the path is writable.
+pub const W_OK: u32 = 2;
+/// [`access`] mode: the path is executable (or, for a directory, searchable).
+pub const X_OK: u32 = 1;
+
+/// Whether the real user may access `path` in every way `mode` asks ([`F_OK`], or an OR of
+/// [`R_OK`], [`W_OK`], [`X_OK`]): Python's `os.access`.
+///
+/// # Errors
+///
+/// Never for an OS error, which is `Ok(false)` as in Python; only when the executor lost the
+/// work.
+///
+/// # Cancel safety
+///
+/// Nothing changes; dropping the future discards the answer.
+///
+/// # Platform-specific behavior
+///
+/// Unix only (`access(2)`). As root, read and write checks succeed for any file.
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::os::{access, F_OK, R_OK, W_OK};
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("a");
+/// assert!(!access(&path, F_OK).await?);
+/// std::fs::write(&path, "")?;
+/// assert!(access(&path, R_OK | W_OK).await?);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub fn access<P: AsRef<Path>>(path: P, mode: u32) -> Op<impl Work<Output = bool>> {
+    let path = path.as_ref().to_owned();
+    let access = match mode {
+        F_OK => Access::EXISTS,
+        mode => Access::from_bits_truncate(mode),
+    };
+    Op::new(move || Ok(rustix::fs::access(&path, access).is_ok()))
+}
+
+/// Filesystem statistics, with Python's `os.statvfs_result` field names.
+///
+/// # Examples
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let st = aiofiles::os::statvfs(std::env::temp_dir()).await?;
+/// assert!(st.f_bsize > 0);
+/// assert!(st.f_bavail <= st.f_blocks);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatVfs {
+    /// Filesystem block size.
+    pub f_bsize: u64,
+    /// Fragment size: the unit of `f_blocks`, `f_bfree` and `f_bavail`.
+    pub f_frsize: u64,
+    /// Size of the filesystem, in `f_frsize` units.
+    pub f_blocks: u64,
+    /// Free blocks.
+    pub f_bfree: u64,
+    /// Free blocks available to unprivileged users.
+    pub f_bavail: u64,
+    /// Inodes.
+    pub f_files: u64,
+    /// Free inodes.
+    pub f_ffree: u64,
+    /// Free inodes available to unprivileged users.
+    pub f_favail: u64,
+    /// Mount flags (`ST_RDONLY`, `ST_NOSUID`, ...).
+    pub f_flag: u64,
+    /// Longest file name.
+    pub f_namemax: u64,
+    /// Filesystem ID.
+    pub f_fsid: u64,
+}
+
+/// Statistics of the filesystem holding `path`: Python's `os.statvfs`.
+///
+/// # Errors
+///
+/// As `statvfs(2)`, e.g. a missing path; the message names the path.
+///
+/// # Cancel safety
+///
+/// Nothing changes; dropping the future discards the result.
+///
+/// # Platform-specific behavior
+///
+/// Unix only.
+///
+/// # Examples
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let st = aiofiles::os::statvfs(dir.path()).await?;
+/// assert!(st.f_frsize > 0 && st.f_namemax >= 14);
+/// let err = aiofiles::os::statvfs(dir.path().join("missing")).await.unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub fn statvfs<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = StatVfs>> {
+    crate::fs::on_path("get filesystem statistics of", path.as_ref(), |path| {
+        let st = rustix::fs::statvfs(path)?;
+        Ok(StatVfs {
+            f_bsize: st.f_bsize,
+            f_frsize: st.f_frsize,
+            f_blocks: st.f_blocks,
+            f_bfree: st.f_bfree,
+            f_bavail: st.f_bavail,
+            f_files: st.f_files,
+            f_ffree: st.f_ffree,
+            f_favail: st.f_favail,
+            f_flag: st.f_flag.bits(),
+            f_namemax: st.f_namemax,
+            f_fsid: st.f_fsid,
+        })
+    })
+}
+
+/// Copies `count` bytes from `in_fd` at `offset` to `out_fd` in the kernel; returns how many
+/// were copied (0 at the end of the input): Python's `os.sendfile(out_fd, in_fd, offset,
+/// count)`.
+///
+/// `in_fd`'s position does not change. The descriptors are duplicated for the executor's
+/// thread, so the caller keeps its own.
+///
+/// # Errors
+///
+/// As `sendfile(2)`, or when a descriptor cannot be duplicated.
+///
+/// # Cancel safety
+///
+/// Once polled, the copy happens even if the future is dropped.
+///
+/// # Platform-specific behavior
+///
+/// Linux and Android only.
+///
+/// # Examples
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("in"), "0123456789")?;
+/// let input = std::fs::File::open(dir.path().join("in"))?;
+/// let output = std::fs::File::create(dir.path().join("out"))?;
+/// assert_eq!(aiofiles::os::sendfile(&output, &input, 2, 5).await?, 5);
+/// assert_eq!(std::fs::read(dir.path().join("out"))?, b"23456");
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn sendfile(
+    out_fd: &impl AsFd,
+    in_fd: &impl AsFd,
+    offset: u64,
+    count: usize,
+) -> Op<impl Work<Output = usize>> {
+    let fds = (
+        out_fd.as_fd().try_clone_to_owned(),
+        in_fd.as_fd().try_clone_to_owned(),
+    );
+    Op::new(move || -> io::Result<usize> {
+        let (out_fd, in_fd) = (fds.0?, fds.1?);
+        let mut offset = offset;
+        Ok(rustix::fs::sendfile(
+            &out_fd,
+            &in_fd,
+            Some(&mut offset),
+            count,
+        )?)
+    })
+}
