@@ -81,10 +81,13 @@ pub mod executor;
 mod file;
 pub mod fs;
 pub mod os;
+mod stdio;
+pub mod tempfile;
 pub mod testing;
 
 pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit};
 pub use crate::file::{open, File, Open, OpenOptions};
+pub use crate::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
 #[cfg(feature = "async-std")]
 pub use crate::executor::AsyncStd;

@@ -19,7 +19,8 @@ use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 pub use self::open_options::{open, Open, OpenOptions};
 
-use self::state::{Action, Buffering, Core, Outcome, Shared};
+pub(crate) use self::state::Buffering;
+use self::state::{Action, Core, Outcome, Shared};
 use crate::executor::{Blocking, Executor, Op, Work};
 
 /// An open file whose every blocking call runs on an executor: Python aiofiles' file object.

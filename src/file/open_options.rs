@@ -402,7 +402,7 @@ impl OpenOptions {
             self.append,
             self.create_new,
         )));
-        let work = OpenWork {
+        let work = OpenWork::Path {
             std: self.std.clone(),
             path,
             append: self.append,
@@ -446,24 +446,37 @@ pub(super) fn python_mode(read: bool, write: bool, append: bool, create_new: boo
     }
 }
 
-/// The blocking part of an open: the file, where its cursor starts, and the path back.
-struct OpenWork {
-    std: fs::OpenOptions,
-    path: PathBuf,
-    append: bool,
+/// The blocking part of an open: the file, where its cursor starts, and its path.
+enum OpenWork {
+    Path {
+        std: fs::OpenOptions,
+        path: PathBuf,
+        append: bool,
+    },
+    /// An unnamed temporary file.
+    Temp,
 }
 
 impl Work for OpenWork {
-    type Output = (fs::File, u64, PathBuf);
+    type Output = (fs::File, u64, Option<PathBuf>);
 
     fn run(self) -> io::Result<Self::Output> {
-        let mut file = self.std.open(&self.path).at("open", &self.path)?;
-        // Python's `a` and `a+` start at the end.
-        let pos = match self.append {
-            true => file.seek(SeekFrom::End(0)).at("open", &self.path)?,
-            false => 0,
-        };
-        Ok((file, pos, self.path))
+        match self {
+            OpenWork::Path { std, path, append } => {
+                let mut file = std.open(&path).at("open", &path)?;
+                // Python's `a` and `a+` start at the end.
+                let pos = match append {
+                    true => file.seek(SeekFrom::End(0)).at("open", &path)?,
+                    false => 0,
+                };
+                Ok((file, pos, Some(path)))
+            }
+            OpenWork::Temp => {
+                let file =
+                    tempfile::tempfile().map_err(|e| error::op("create a temporary file", e))?;
+                Ok((file, 0, None))
+            }
+        }
     }
 }
 
@@ -508,6 +521,17 @@ pin_project! {
 }
 
 impl Open {
+    /// Opens an unnamed temporary file, read and write.
+    pub(crate) fn temp() -> Self {
+        Open {
+            op: Some(Op::new(OpenWork::Temp)),
+            early: None,
+            mode: Some(Cow::Borrowed("rb+")),
+            append: false,
+            buffering: Buffering::Adaptive,
+        }
+    }
+
     fn failed(err: io::Error) -> Self {
         Open {
             op: None,
@@ -567,7 +591,7 @@ impl<E: Executor> Future for Open<E> {
         let mode = this.mode.take().expect("`Open` polled after completion");
         Poll::Ready(Ok(File::from_parts(
             file,
-            Some(path),
+            path,
             mode,
             exec,
             Some(pos),
