@@ -26,7 +26,7 @@ type Job = Box<dyn FnOnce() + Send>;
 /// use futures::FutureExt;
 ///
 /// let exec = ManualExecutor::new();
-/// let mut op = aiofiles::unblock(|| 2 + 2).on(exec.clone());
+/// let mut op = Box::pin(aiofiles::unblock(|| 2 + 2).on(exec.clone()));
 /// assert!(op.as_mut().now_or_never().is_none()); // handed over, not run
 /// assert_eq!(exec.pending(), 1);
 /// assert!(exec.run_one());

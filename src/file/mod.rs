@@ -220,12 +220,19 @@ impl<E: Executor> File<E> {
         append: bool,
         buffering: Buffering,
     ) -> Self {
-        let shared = Shared::new(file, path.map(PathBuf::into_boxed_path));
+        let writable = mode.contains(['w', 'a', 'x', '+']);
+        let shared = Shared::new(file, path.map(PathBuf::into_boxed_path), append, writable);
         File {
-            core: Core::new(shared, exec, pos, append, buffering),
+            core: Core::new(shared, exec, pos, buffering),
             mode,
             tokio_seek: None,
         }
+    }
+
+    /// Renames the path the file reports, after the file was moved; kept as it was if a
+    /// positional operation still holds the descriptor.
+    pub(crate) fn moved_to(&mut self, path: PathBuf) {
+        self.core.moved_to(path);
     }
 
     /// Wraps an open `std` file; its operations run on `exec`.
@@ -238,7 +245,6 @@ impl<E: Executor> File<E> {
     ///
     /// ```
     /// use aiofiles::{Blocking, File};
-    /// use futures::AsyncReadExt;
     /// use std::io::{Seek, SeekFrom};
     ///
     /// # futures::executor::block_on(async {
@@ -659,7 +665,7 @@ impl<E: Executor> File<E> {
     /// # Examples
     ///
     /// ```
-    /// use futures::{AsyncReadExt, AsyncWriteExt};
+    /// use futures::AsyncReadExt;
     ///
     /// # futures::executor::block_on(async {
     /// let dir = tempfile::tempdir()?;

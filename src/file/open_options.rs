@@ -48,7 +48,7 @@ use crate::executor::{Blocking, Executor, Op, Work};
 /// # Examples
 ///
 /// ```
-/// use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+/// use futures::{AsyncSeekExt, AsyncWriteExt};
 /// use std::io::SeekFrom;
 ///
 /// # futures::executor::block_on(async {
@@ -169,8 +169,6 @@ impl OpenOptions {
     /// # Examples
     ///
     /// ```
-    /// use futures::AsyncReadExt;
-    ///
     /// # futures::executor::block_on(async {
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("a");

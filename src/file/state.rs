@@ -39,6 +39,10 @@ pub(super) const MAX_CHUNK: usize = 2 * 1024 * 1024;
 pub(super) struct Shared {
     pub(super) file: fs::File,
     pub(super) path: Option<Box<Path>>,
+    /// Opened for appending: writes land at the end, wherever the cursor is.
+    append: bool,
+    /// Opened for writing: buffered writes to a read-only file fail at once, not at the flush.
+    writable: bool,
     tail: Mutex<Tail>,
 }
 
@@ -57,10 +61,17 @@ struct Leftover {
 }
 
 impl Shared {
-    pub(super) fn new(file: fs::File, path: Option<Box<Path>>) -> Arc<Self> {
+    pub(super) fn new(
+        file: fs::File,
+        path: Option<Box<Path>>,
+        append: bool,
+        writable: bool,
+    ) -> Arc<Self> {
         Arc::new(Shared {
             file,
             path,
+            append,
+            writable,
             tail: Mutex::new(Tail::default()),
         })
     }
@@ -139,6 +150,8 @@ pub(super) struct Done {
     result: io::Result<Outcome>,
     /// The OS cursor after the job, when it could be read.
     os: Option<u64>,
+    /// Appending: the end of the file just after the job's writes.
+    appended_to: Option<u64>,
 }
 
 impl Work for Job {
@@ -153,6 +166,8 @@ impl Work for Job {
         } = self;
         let mut file = &shared.file;
         let mut write_err = None;
+        let wrote = !write.is_empty() || matches!(action, Action::Write { .. });
+        let appending = shared.append && !write.is_empty();
         if let Some(to) = seek {
             if let Err(e) = file.seek(SeekFrom::Start(to)) {
                 write_err = Some(shared.error("seek in", e));
@@ -176,11 +191,18 @@ impl Work for Job {
             }
             write.drain(..written);
         }
+        let mut appended_to = None;
+        if appending {
+            appended_to = file.stream_position().ok();
+        }
         let result = match write_err {
             Some(_) => Err(io::ErrorKind::Other.into()), // not run: the write error stands for it
             None => run_action(&shared, action),
         };
         let os = file.stream_position().ok();
+        if shared.append && wrote && appended_to.is_none() {
+            appended_to = os; // an unbuffered write: nothing came after it
+        }
         let leftover = {
             let mut tail = shared.tail();
             tail.running = false;
@@ -195,6 +217,7 @@ impl Work for Job {
             write_err,
             result,
             os,
+            appended_to,
         })
     }
 }
@@ -272,6 +295,15 @@ impl Leftover {
     }
 }
 
+/// The error the OS gives for writing to a descriptor not open for writing.
+#[cold]
+fn not_writable() -> io::Error {
+    #[cfg(unix)]
+    return rustix::io::Errno::BADF.into();
+    #[cfg(not(unix))]
+    return io::ErrorKind::PermissionDenied.into();
+}
+
 /// Who waits for the job in flight.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
@@ -324,7 +356,6 @@ pub(super) struct Core<E: Executor> {
     os: Option<u64>,
     /// Another handle shares the descriptor (`try_clone`): never trust `os`.
     shared_cursor: bool,
-    append: bool,
     buffering: Buffering,
     /// Size of the next read.
     read_size: usize,
@@ -344,7 +375,6 @@ impl<E: Executor> Core<E> {
         shared: Arc<Shared>,
         exec: E,
         pos: Option<u64>,
-        append: bool,
         buffering: Buffering,
     ) -> Self {
         let (read_size, write_size) = match buffering {
@@ -363,7 +393,6 @@ impl<E: Executor> Core<E> {
             pos,
             os: pos,
             shared_cursor: false,
-            append,
             buffering,
             read_size,
             streak: 0,
@@ -376,6 +405,12 @@ impl<E: Executor> Core<E> {
 
     pub(super) fn buffering(&self) -> Buffering {
         self.buffering
+    }
+
+    pub(super) fn moved_to(&mut self, path: std::path::PathBuf) {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.path = Some(path.into_boxed_path());
+        }
     }
 
     pub(super) fn set_shared_cursor(&mut self) {
@@ -418,7 +453,7 @@ impl<E: Executor> Core<E> {
         let write = mem::take(&mut self.wbuf);
         let wanted = if write.is_empty() {
             cursor
-        } else if self.append {
+        } else if self.shared.append {
             None
         } else {
             self.pos.map(|p| p - write.len() as u64)
@@ -482,14 +517,15 @@ impl<E: Executor> Core<E> {
         } else if self.spare.capacity() < done.write.capacity() {
             self.spare = done.write;
         }
-        if self.append {
-            // O_APPEND writes land at the end, wherever the cursor was.
-            self.pos = self.os.map(|os| os + self.wbuf.len() as u64);
+        if let Some(end) = done.appended_to {
+            // Appended bytes landed at the end, wherever the cursor was: the position follows
+            // them, and what is still buffered.
+            self.pos = Some(end + self.wbuf.len() as u64);
         }
         let result = match done.result {
             Ok(Outcome::Data(data)) => self.apply_read(kind, data),
             Ok(Outcome::Written(n)) => {
-                if !self.append {
+                if !self.shared.append {
                     self.pos = self.pos.map(|p| p + n as u64);
                 }
                 Ok(Outcome::Written(n))
@@ -641,10 +677,11 @@ impl<E: Executor> Core<E> {
             if mem::take(&mut self.eof) {
                 return Poll::Ready(Ok(&[]));
             }
-            let len = if self.unbuffered() && want > 0 {
-                want.min(MAX_CHUNK)
-            } else {
-                self.read_size.max(want.min(MAX_CHUNK))
+            let len = match (self.unbuffered(), want) {
+                // `fill_buf` on an unbuffered file: some bytes, as Python's raw `readline`.
+                (true, 0) => READ_START,
+                (true, want) => want.min(MAX_CHUNK),
+                (false, want) => self.read_size.max(want.min(MAX_CHUNK)),
             };
             self.grow_read();
             let buf = mem::take(&mut self.spare);
@@ -719,6 +756,9 @@ impl<E: Executor> Core<E> {
         if data.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        if !self.shared.writable {
+            return Poll::Ready(Err(self.shared.error("write", not_writable())));
+        }
         if self.unbuffered() {
             return self.poll_write_through(cx, data);
         }
@@ -787,7 +827,7 @@ impl<E: Executor> Core<E> {
             }
             self.drop_read_ahead();
             let chunk = data[..data.len().min(MAX_CHUNK)].to_vec();
-            let cursor = if self.append { None } else { self.pos };
+            let cursor = if self.shared.append { None } else { self.pos };
             self.launch(cx, me, Action::Write { data: chunk }, cursor);
         }
     }
@@ -904,7 +944,7 @@ impl<E: Executor> Core<E> {
             return;
         }
         let data = mem::take(&mut self.wbuf);
-        let seek = match self.append {
+        let seek = match self.shared.append {
             true => None,
             false => self.pos.map(|p| p - data.len() as u64),
         };

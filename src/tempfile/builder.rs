@@ -270,9 +270,11 @@ impl Builder {
         SpooledTempFile::new(max_size)
     }
 
-    /// The `tempfile` crate's builder for these settings.
+    /// The `tempfile` crate's builder for these settings. Directories are owner-only unless
+    /// told otherwise (files are by default).
     fn with<T>(
         &self,
+        dir: bool,
         f: impl FnOnce(&::tempfile::Builder<'_, '_>) -> io::Result<T>,
     ) -> io::Result<T> {
         let mut builder = ::tempfile::Builder::new();
@@ -280,8 +282,14 @@ impl Builder {
             .prefix(&self.prefix)
             .suffix(&self.suffix)
             .rand_bytes(self.rand_bytes);
-        if let Some(permissions) = &self.permissions {
-            builder.permissions(permissions.clone());
+        let permissions = match (&self.permissions, dir) {
+            (Some(permissions), _) => Some(permissions.clone()),
+            #[cfg(unix)]
+            (None, true) => Some(std::os::unix::fs::PermissionsExt::from_mode(0o700)),
+            _ => None,
+        };
+        if let Some(permissions) = permissions {
+            builder.permissions(permissions);
         }
         f(&builder)
     }
@@ -299,7 +307,10 @@ impl Work for FileWork {
     fn run(self) -> io::Result<Self::Output> {
         let dir = &self.dir;
         let fail = |e| error::path("create a temporary file in", dir, e);
-        let named = self.builder.with(|b| b.tempfile_in(dir)).map_err(fail)?;
+        let named = self
+            .builder
+            .with(false, |b| b.tempfile_in(dir))
+            .map_err(fail)?;
         let (file, path) = named.into_parts();
         let path = path.keep().map_err(|e| fail(e.error))?;
         Ok((file, path))
@@ -318,7 +329,7 @@ impl Work for DirWork {
     fn run(self) -> io::Result<PathBuf> {
         let dir = &self.dir;
         self.builder
-            .with(|b| b.tempdir_in(dir))
+            .with(true, |b| b.tempdir_in(dir))
             .map(::tempfile::TempDir::keep)
             .map_err(|e| error::path("create a temporary directory in", dir, e))
     }

@@ -21,7 +21,7 @@
 //! # Examples
 //!
 //! ```
-//! use aiofiles::tempfile::{tempdir, NamedTempFile};
+//! use aiofiles::tempfile::tempdir;
 //! use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 //! use std::io::SeekFrom;
 //!

@@ -131,7 +131,8 @@ impl<E: Executor> NamedTempFile<E> {
     }
 
     /// Moves the file to `new_path` (replacing what is there) and returns it, no longer
-    /// temporary. Buffered writes are written first.
+    /// temporary, with `new_path` as its [`path`](File::path). Buffered writes are written
+    /// first.
     ///
     /// # Errors
     ///
@@ -154,7 +155,7 @@ impl<E: Executor> NamedTempFile<E> {
     /// tmp.write_all(b"final").await?;
     /// let target = dir.path().join("final.txt");
     /// let file = tmp.persist(&target).await?;
-    /// assert_eq!(file.path(), None); // its name is now `target`
+    /// assert_eq!(file.path(), Some(target.as_path()));
     /// assert_eq!(std::fs::read(&target)?, b"final");
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
@@ -171,10 +172,12 @@ impl<E: Executor> NamedTempFile<E> {
         match fs::rename(&self.path, &new_path).on(exec).await {
             Ok(()) => {
                 self.keep = true;
-                Ok(self
+                let mut file = self
                     .file
                     .take()
-                    .expect("the file is present until consumed"))
+                    .expect("the file is present until consumed");
+                file.moved_to(new_path);
+                Ok(file)
             }
             Err(error) => Err(PersistError { error, file: self }),
         }

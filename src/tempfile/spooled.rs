@@ -54,7 +54,7 @@ enum Spool<E: Executor> {
         pos: u64,
         op: Pin<Box<Op<RollWork, E>>>,
     },
-    File(File<E>),
+    File(Box<File<E>>),
 }
 
 /// Creates the file and writes the memory to it, in one hand-off.
@@ -202,7 +202,7 @@ impl<E: Executor> SpooledTempFile<E> {
                                 false,
                                 Buffering::Adaptive,
                             );
-                            self.spool = Spool::File(file);
+                            self.spool = Spool::File(Box::new(file));
                         }
                         Err(err) => {
                             // Back to memory, unchanged: the job has let go of the bytes.
@@ -235,7 +235,7 @@ impl<E: Executor> SpooledTempFile<E> {
 
     fn file(&mut self) -> Pin<&mut File<E>> {
         match &mut self.spool {
-            Spool::File(file) => Pin::new(file),
+            Spool::File(file) => Pin::new(&mut **file),
             _ => unreachable!("checked by poll_memory"),
         }
     }
@@ -260,7 +260,7 @@ impl<E: Executor> AsyncBufRead for SpooledTempFile<E> {
         let this = self.get_mut();
         if ready!(this.poll_memory(cx))?.is_none() {
             return match &mut this.spool {
-                Spool::File(file) => Pin::new(file).poll_fill_buf(cx),
+                Spool::File(file) => Pin::new(&mut **file).poll_fill_buf(cx),
                 _ => unreachable!("checked by poll_memory"),
             };
         }
@@ -273,7 +273,7 @@ impl<E: Executor> AsyncBufRead for SpooledTempFile<E> {
     fn consume(self: Pin<&mut Self>, amt: usize) {
         match &mut self.get_mut().spool {
             Spool::Memory(memory) => memory.consume(amt),
-            Spool::File(file) => Pin::new(file).consume(amt),
+            Spool::File(file) => Pin::new(&mut **file).consume(amt),
             Spool::Rolling { .. } => {}
         }
     }
