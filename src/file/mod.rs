@@ -57,7 +57,7 @@ use crate::executor::{Blocking, Executor, Op, Work};
 ///   behind it while writes are. [`into_std`](File::into_std) puts it where the `File` was.
 /// - **Positional I/O** ([`read_at`](File::read_at), [`write_at`](File::write_at)) goes
 ///   straight to the OS: it does not see buffered writes not yet flushed, and read-ahead
-///   already buffered does not see what it writes (seek away, or flush, to drop it).
+///   already buffered does not see what it writes (a seek outside the buffer drops it).
 /// - **Metadata** ([`metadata`](File::metadata)) likewise reports what the OS has.
 ///
 /// # Cancellation
