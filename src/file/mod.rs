@@ -35,6 +35,9 @@ use crate::executor::{Blocking, Executor, Op, Work};
 ///
 /// # Buffering
 ///
+/// Opening a regular file for reading also reads its first 8 KiB, in the same hand-off: a
+/// small file is opened and read to the end with one hand-off in all.
+///
 /// Reads go through adaptive read-ahead: the first fill is 8 KiB, and while reads stay
 /// sequential each fill grows (to 1 MiB) and the next chunk is read in the background while
 /// the caller consumes this one. Reading a million lines, or a file in 64 KiB pieces, costs a
@@ -441,8 +444,9 @@ impl<E: Executor> File<E> {
     /// Reads everything from the position to the end of the file, appending it to `buf`; returns
     /// how many bytes were read.
     ///
-    /// One hand-off: the buffer is sized from the file's metadata in the same call (this
-    /// inherent method is what `file.read_to_end(..)` calls, ahead of `AsyncReadExt`'s).
+    /// One hand-off: the buffer is sized from the file's metadata in the same call; none at
+    /// all when the read-ahead already holds the rest of the file (a small file just opened).
+    /// This inherent method is what `file.read_to_end(..)` calls, ahead of `AsyncReadExt`'s.
     ///
     /// # Errors
     ///
@@ -467,9 +471,12 @@ impl<E: Executor> File<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let data = match self.hop(Action::ReadToEnd { buf: Vec::new() }).await? {
-            Outcome::Data(data) => data,
-            _ => unreachable!("read_to_end yields data"),
+        let data = match self.core.take_to_eof() {
+            Some(data) => data,
+            None => match self.hop(Action::ReadToEnd { buf: Vec::new() }).await? {
+                Outcome::Data(data) => data,
+                _ => unreachable!("read_to_end yields data"),
+            },
         };
         let n = data.len();
         if buf.is_empty() {
@@ -747,8 +754,12 @@ impl<E: Executor> File<E> {
         }
     }
 
-    /// Writes buffered data, waits for everything in flight, and closes the file on its
-    /// executor: Python's `await f.close()`.
+    /// Writes buffered data, waits for everything in flight, and closes the file: Python's
+    /// `await f.close()`.
+    ///
+    /// With writes buffered, they and the `close(2)` happen in one hand-off on the executor;
+    /// with nothing to write, the descriptor is closed on the calling thread, as dropping a
+    /// std or tokio file does.
     ///
     /// This is how to see the errors of the last writes; dropping a `File` writes them too,
     /// but cannot report a failure.
@@ -779,6 +790,11 @@ impl<E: Executor> File<E> {
     /// ```
     pub async fn close(mut self) -> io::Result<()> {
         let pending = poll_fn(|cx| self.core.poll_idle(cx)).await.err();
+        if self.core.is_clean() {
+            // Nothing left to write: the descriptor closes here, as dropping a std file does.
+            drop(self);
+            return pending.map_or(Ok(()), Err);
+        }
         let last = self.core.close_job();
         // The job holds the last reference: the descriptor is closed on the executor.
         drop(self);

@@ -2,14 +2,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::fs;
 use std::future::Future;
-use std::io::{self, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::state::Buffering;
+use super::state::{Buffering, READ_START};
 use super::File;
 use crate::error::{self, Context as _};
 use crate::executor::{Blocking, Executor, Op, Work};
@@ -400,10 +400,17 @@ impl OpenOptions {
             self.append,
             self.create_new,
         )));
+        // A file opened for reading most often is read next: the open reads its start too.
+        let head = match (self.read && !self.append, self.buffering) {
+            (false, _) => 0,
+            (true, Buffering::Adaptive) => READ_START,
+            (true, Buffering::Fixed(n)) => n,
+        };
         let work = OpenWork::Path {
             std: self.std.clone(),
             path,
             append: self.append,
+            head,
         };
         Open {
             op: Some(Op::new(work)),
@@ -444,36 +451,84 @@ pub(super) fn python_mode(read: bool, write: bool, append: bool, create_new: boo
     }
 }
 
-/// The blocking part of an open: the file, where its cursor starts, and its path.
+/// The blocking part of an open.
 enum OpenWork {
     Path {
         std: fs::OpenOptions,
         path: PathBuf,
         append: bool,
+        /// How much of a regular file to read right away.
+        head: usize,
     },
     /// An unnamed temporary file.
     Temp,
 }
 
-impl Work for OpenWork {
-    type Output = (fs::File, u64, Option<PathBuf>);
+/// An opened file, where its cursor starts, and the start of its content when read ahead.
+struct Opened {
+    file: fs::File,
+    pos: u64,
+    path: Option<PathBuf>,
+    head: Vec<u8>,
+    /// `head` is all there is.
+    eof: bool,
+}
 
-    fn run(self) -> io::Result<Self::Output> {
+impl Work for OpenWork {
+    type Output = Opened;
+
+    fn run(self) -> io::Result<Opened> {
         match self {
-            OpenWork::Path { std, path, append } => {
+            OpenWork::Path {
+                std,
+                path,
+                append,
+                head,
+            } => {
                 let mut file = std.open(&path).at("open", &path)?;
                 // Python's `a` and `a+` start at the end.
                 let pos = match append {
                     true => file.seek(SeekFrom::End(0)).at("open", &path)?,
                     false => 0,
                 };
-                Ok((file, pos, Some(path)))
+                let (head, eof) = read_head(&file, head);
+                Ok(Opened {
+                    file,
+                    pos,
+                    path: Some(path),
+                    head,
+                    eof,
+                })
             }
             OpenWork::Temp => {
                 let file =
                     tempfile::tempfile().map_err(|e| error::op("create a temporary file", e))?;
-                Ok((file, 0, None))
+                Ok(Opened {
+                    file,
+                    pos: 0,
+                    path: None,
+                    head: Vec::new(),
+                    eof: false,
+                })
             }
+        }
+    }
+}
+
+/// Reads up to `len` bytes of a regular file, and whether that reached its end. Never a FIFO
+/// or a device, where a read could wait for input; an error just means no read-ahead.
+fn read_head(mut file: &fs::File, len: usize) -> (Vec<u8>, bool) {
+    let regular = len > 0 && file.metadata().is_ok_and(|m| m.is_file());
+    if !regular {
+        return (Vec::new(), false);
+    }
+    let mut head = Vec::with_capacity(len);
+    match std::io::Read::take(&mut file, len as u64).read_to_end(&mut head) {
+        Ok(n) => (head, n < len),
+        Err(_) => {
+            // Where the cursor is now is unknown: put it back, or give up on the file.
+            let _ = file.seek(SeekFrom::Start(0));
+            (Vec::new(), false)
         }
     }
 }
@@ -584,18 +639,20 @@ impl<E: Executor> Future for Open<E> {
             .as_pin_mut()
             .expect("`Open` polled after completion");
         let exec = op.executor().clone();
-        let (file, pos, path) = ready!(op.poll(cx))?;
+        let opened = ready!(op.poll(cx))?;
         this.op.set(None);
         let mode = this.mode.take().expect("`Open` polled after completion");
-        Poll::Ready(Ok(File::from_parts(
-            file,
-            path,
+        let mut file = File::from_parts(
+            opened.file,
+            opened.path,
             mode,
             exec,
-            Some(pos),
+            Some(opened.pos),
             *this.append,
             *this.buffering,
-        )))
+        );
+        file.core.prime(opened.head, opened.eof);
+        Poll::Ready(Ok(file))
     }
 }
 

@@ -27,7 +27,7 @@ use crate::executor::{detach, Executor, Op, Work};
 
 /// First read-ahead of a default-buffered file: small, so that opening many files and reading
 /// a little of each stays cheap.
-const READ_START: usize = 8 * 1024;
+pub(super) const READ_START: usize = 8 * 1024;
 /// First write-behind buffer of a default-buffered file.
 const WRITE_START: usize = 64 * 1024;
 /// Largest read-ahead or write-behind buffer the adaptive policy grows to.
@@ -401,6 +401,43 @@ impl<E: Executor> Core<E> {
             read_err: None,
             write_err: None,
         }
+    }
+
+    /// Takes the start of the file, read with the open: the cursor is past it.
+    pub(super) fn prime(&mut self, head: Vec<u8>, eof: bool) {
+        debug_assert!(self.rbuf.is_empty() && self.busy.is_none());
+        if head.is_empty() && !eof {
+            return;
+        }
+        self.os = self.pos.map(|p| p + head.len() as u64);
+        self.rbuf = head;
+        self.rpos = 0;
+        self.eof = eof;
+        self.streak = 1;
+    }
+
+    /// Everything from the position to the end of the file, when the read-ahead holds it all:
+    /// no hand-off needed.
+    pub(super) fn take_to_eof(&mut self) -> Option<Vec<u8>> {
+        if !self.eof || self.busy.is_some() || self.write_err.is_some() {
+            return None;
+        }
+        let mut data = mem::take(&mut self.rbuf);
+        if self.rpos > 0 {
+            data.drain(..self.rpos);
+        }
+        data.append(&mut self.ahead);
+        if let Some(pos) = &mut self.pos {
+            *pos += data.len() as u64;
+        }
+        self.rpos = 0;
+        self.eof = false;
+        Some(data)
+    }
+
+    /// Nothing is buffered to write, and nothing is in flight.
+    pub(super) fn is_clean(&self) -> bool {
+        self.wbuf.is_empty() && self.busy.is_none()
     }
 
     pub(super) fn buffering(&self) -> Buffering {

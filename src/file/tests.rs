@@ -88,13 +88,60 @@ fn read_write() -> OpenOptions {
     options
 }
 
+/// `n` bytes that tell their offset: byte `i` is `i % 251`.
+fn numbered(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+/// Reads `n` bytes that must be buffered already: no hand-off.
+fn read_buffered(h: &Harness, file: &mut File<ManualExecutor>, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    match Pin::new(&mut *file).poll_read(&mut h.cx(), &mut buf) {
+        Poll::Ready(Ok(got)) => assert_eq!(got, n),
+        other => panic!("expected {n} buffered bytes, got {other:?}"),
+    }
+    assert_eq!(h.exec.pending(), 0, "served from the buffer");
+    buf
+}
+
+#[test]
+fn open_reads_the_head_of_a_regular_file() {
+    let h = Harness::new(b"abc");
+    let mut file = h.open(&read_write());
+    // Opening read the whole (small) file: read and the end of file cost no hand-off.
+    assert_eq!(read_buffered(&h, &mut file, 3), b"abc");
+    let mut buf = [0; 8];
+    assert!(matches!(
+        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
+        Poll::Ready(Ok(0))
+    ));
+    assert_eq!(h.exec.pending(), 0);
+    // Past the end once reported, a read asks the OS again (the file may have grown).
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&h.path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"de"))
+        .unwrap();
+    assert!(Pin::new(&mut file)
+        .poll_read(&mut h.cx(), &mut buf)
+        .is_pending());
+    h.run_one();
+    match Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf) {
+        Poll::Ready(Ok(2)) => assert_eq!(&buf[..2], b"de"),
+        other => panic!("expected the 2 new bytes, got {other:?}"),
+    }
+}
+
 #[test]
 fn read_then_cancel_then_read() {
-    let h = Harness::new(b"0123456789");
+    let content = numbered(20_000);
+    let h = Harness::new(&content);
     let mut file = h.open(&read_write());
-    let mut buf = [0; 4];
+    // The first 8 KiB came with the open.
+    assert_eq!(read_buffered(&h, &mut file, 8192), content[..8192]);
 
-    // A read goes pending with its job queued; the caller gives up on it.
+    // The next read goes pending with its job queued; the caller gives up on it.
+    let mut buf = [0; 4];
     assert!(Pin::new(&mut file)
         .poll_read(&mut h.cx(), &mut buf)
         .is_pending());
@@ -104,29 +151,30 @@ fn read_then_cancel_then_read() {
     assert!(h.exec.run_one());
 
     // The next read is served from what the cancelled one fetched: nothing was consumed.
-    match Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf) {
-        Poll::Ready(Ok(4)) => assert_eq!(&buf, b"0123"),
-        other => panic!("expected 4 bytes at once, got {other:?}"),
-    }
-    assert_eq!(h.exec.pending(), 0, "no second hand-off");
+    assert_eq!(read_buffered(&h, &mut file, 4), content[8192..8196]);
     match Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Current(0)) {
-        Poll::Ready(Ok(4)) => {}
-        other => panic!("position should be 4, got {other:?}"),
+        Poll::Ready(Ok(8196)) => {}
+        other => panic!("position should be 8196, got {other:?}"),
     }
 }
 
 #[test]
 fn pending_read_is_woken_and_completes() {
-    let h = Harness::new(b"abc");
+    let content = numbered(10_000);
+    let h = Harness::new(&content);
     let mut file = h.open(&read_write());
-    let mut buf = [0; 8];
+    read_buffered(&h, &mut file, 8192);
+    let mut buf = [0; 4096];
     assert!(Pin::new(&mut file)
         .poll_read(&mut h.cx(), &mut buf)
         .is_pending());
     h.run_one();
     match Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf) {
-        Poll::Ready(Ok(3)) => assert_eq!(&buf[..3], b"abc"),
-        other => panic!("expected 3 bytes, got {other:?}"),
+        Poll::Ready(Ok(n)) => {
+            assert_eq!(n, 10_000 - 8192);
+            assert_eq!(buf[..n], content[8192..]);
+        }
+        other => panic!("expected the rest, got {other:?}"),
     }
     // End of file: one more hand-off, then 0.
     assert!(Pin::new(&mut file)
@@ -180,15 +228,7 @@ fn write_then_cancel_then_flush() {
 fn seek_within_buffered_read_data_needs_no_hand_off() {
     let h = Harness::new(b"0123456789");
     let mut file = h.open(&read_write());
-    let mut buf = [0; 3];
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
-        Poll::Ready(Ok(3))
-    ));
+    assert_eq!(read_buffered(&h, &mut file, 3), b"012");
 
     // Back, forward, absolute: all inside the read-ahead.
     for (to, at, byte) in [
@@ -201,23 +241,19 @@ fn seek_within_buffered_read_data_needs_no_hand_off() {
             other => panic!("seek {to:?}: {other:?}"),
         }
         assert_eq!(h.exec.pending(), 0, "seek {to:?} handed off");
-        let mut one = [0; 1];
-        assert!(matches!(
-            Pin::new(&mut file).poll_read(&mut h.cx(), &mut one),
-            Poll::Ready(Ok(1))
-        ));
-        assert_eq!(one[0], byte);
+        assert_eq!(read_buffered(&h, &mut file, 1), [byte]);
     }
 }
 
 #[test]
 fn seek_to_a_known_position_is_folded_into_the_next_read() {
-    let h = Harness::new(&(0..=255).collect::<Vec<u8>>());
+    let content = numbered(20_000);
+    let h = Harness::new(&content);
     let mut file = h.open(&read_write());
     // Outside any buffer, but the target is known: no hand-off for the seek itself.
     assert!(matches!(
-        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Start(200)),
-        Poll::Ready(Ok(200))
+        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Start(15_000)),
+        Poll::Ready(Ok(15_000))
     ));
     assert_eq!(h.exec.pending(), 0);
     let mut buf = [0; 2];
@@ -229,7 +265,7 @@ fn seek_to_a_known_position_is_folded_into_the_next_read() {
         Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
         Poll::Ready(Ok(2))
     ));
-    assert_eq!(buf, [200, 201]);
+    assert_eq!(buf, content[15_000..15_002]);
 }
 
 #[test]
@@ -315,8 +351,6 @@ fn read_after_writes_is_one_hand_off() {
 fn fill_buf_then_consume() {
     let h = Harness::new(b"line one\nline two\n");
     let mut file = h.open(&read_write());
-    assert!(Pin::new(&mut file).poll_fill_buf(&mut h.cx()).is_pending());
-    h.run_one();
     match Pin::new(&mut file).poll_fill_buf(&mut h.cx()) {
         Poll::Ready(Ok(data)) => assert_eq!(data, b"line one\nline two\n"),
         other => panic!("{other:?}"),

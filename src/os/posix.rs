@@ -47,10 +47,11 @@ pub const X_OK: u32 = 1;
 pub fn access<P: AsRef<Path>>(path: P, mode: u32) -> Op<impl Work<Output = bool>> {
     let path = path.as_ref().to_owned();
     let access = match mode {
-        F_OK => Access::EXISTS,
-        mode => Access::from_bits_truncate(mode),
+        F_OK => Some(Access::EXISTS),
+        mode => Access::from_bits(mode),
     };
-    Op::new(move || Ok(rustix::fs::access(&path, access).is_ok()))
+    // Unknown mode bits: `EINVAL` in Python, so `false`.
+    Op::new(move || Ok(access.is_some_and(|a| rustix::fs::access(&path, a).is_ok())))
 }
 
 /// Filesystem statistics, with Python's `os.statvfs_result` field names.

@@ -295,42 +295,38 @@ impl Builder {
     }
 }
 
-/// Creating a named temporary file in `dir`; whoever gets it removes it.
+/// Creating a named temporary file in `dir`. The path comes back armed: if nobody takes it
+/// (the creating future was dropped), dropping it on the executor's thread removes the file.
 pub(super) struct FileWork {
     builder: Builder,
     dir: PathBuf,
 }
 
 impl Work for FileWork {
-    type Output = (std::fs::File, PathBuf);
+    type Output = (std::fs::File, ::tempfile::TempPath);
 
     fn run(self) -> io::Result<Self::Output> {
         let dir = &self.dir;
-        let fail = |e| error::path("create a temporary file in", dir, e);
-        let named = self
-            .builder
+        self.builder
             .with(false, |b| b.tempfile_in(dir))
-            .map_err(fail)?;
-        let (file, path) = named.into_parts();
-        let path = path.keep().map_err(|e| fail(e.error))?;
-        Ok((file, path))
+            .map(::tempfile::NamedTempFile::into_parts)
+            .map_err(|e| error::path("create a temporary file in", dir, e))
     }
 }
 
-/// Creating a temporary directory in `dir`; whoever gets it removes it.
+/// Creating a temporary directory in `dir`, armed like [`FileWork`]'s path.
 pub(super) struct DirWork {
     builder: Builder,
     dir: PathBuf,
 }
 
 impl Work for DirWork {
-    type Output = PathBuf;
+    type Output = ::tempfile::TempDir;
 
-    fn run(self) -> io::Result<PathBuf> {
+    fn run(self) -> io::Result<::tempfile::TempDir> {
         let dir = &self.dir;
         self.builder
             .with(true, |b| b.tempdir_in(dir))
-            .map(::tempfile::TempDir::keep)
             .map_err(|e| error::path("create a temporary directory in", dir, e))
     }
 }

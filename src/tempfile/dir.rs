@@ -209,7 +209,8 @@ impl<E: Executor> Future for CreateDir<E> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let exec = this.op.executor().clone();
-        let path = ready!(this.op.poll(cx))?;
+        // From here the `TempDir` removes it, without blocking.
+        let path = ready!(this.op.poll(cx))?.keep();
         Poll::Ready(Ok(TempDir {
             path,
             exec,

@@ -380,7 +380,9 @@ impl<E: Executor> Future for CreateNamed<E> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let exec = this.op.executor().clone();
-        let (file, path) = ready!(this.op.poll(cx))?;
+        let (file, armed) = ready!(this.op.poll(cx))?;
+        // From here the `NamedTempFile` removes it, without blocking.
+        let path = armed.keep().map_err(|e| e.error)?;
         let file = File::from_parts(
             file,
             Some(path.clone()),
