@@ -83,7 +83,7 @@ pub use self::tokio::Tokio;
 ///   its result is discarded. The crate relies on this to finish writes of dropped files.
 ///
 /// Awaiting the task from any async runtime must work; the provided executors need no runtime
-/// of their own except [`Tokio`](crate::Tokio), which needs a tokio runtime's handle.
+/// of their own except `Tokio`, which needs a tokio runtime's handle.
 ///
 /// See the [module docs](self) for a user-written executor.
 ///
