@@ -37,6 +37,7 @@ mod read;
 mod read_dir;
 mod remove;
 mod rename;
+mod walk;
 mod write;
 
 use std::io;
@@ -52,6 +53,7 @@ pub use self::read::{read, read_to_string};
 pub use self::read_dir::{read_dir, DirEntry, ReadDir, ReadDirFuture};
 pub use self::remove::{remove_dir, remove_dir_all, remove_file};
 pub use self::rename::rename;
+pub use self::walk::{walk, Walk, WalkEntry};
 pub use self::write::write;
 
 use crate::error::Context;

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use futures_core::Stream;
+use futures_core::{FusedStream, Stream};
 use walkdir::WalkDir;
 
 use crate::error;
@@ -106,8 +106,8 @@ pub fn walk<P: AsRef<Path>>(root: P) -> Walk {
 ///
 /// Polling for the next entry and dropping the future loses nothing: a batch in flight lands
 /// in the stream's buffer when polled again. Dropping the `Walk` lets a batch in flight finish
-/// on the executor, where the walk is then dropped, closing its directories; no further
-/// hand-off happens.
+/// on the executor, and the walk is then dropped, closing its directories; no further hand-off
+/// happens.
 ///
 /// # Examples
 ///
@@ -169,7 +169,7 @@ impl Work for Fetch {
         } = self;
         while buf.len() < BATCH {
             match walk.next() {
-                Some(Ok(entry)) => buf.push_back(Ok(WalkEntry::from(entry))),
+                Some(Ok(entry)) => buf.push_back(Ok(WalkEntry::new(entry))),
                 Some(Err(e)) => buf.push_back(Err(convert(e, &root))),
                 None => return Ok((None, buf)),
             }
@@ -434,6 +434,12 @@ impl<E: Executor> Stream for Walk<E> {
     }
 }
 
+impl<E: Executor> FusedStream for Walk<E> {
+    fn is_terminated(&self) -> bool {
+        matches!(self.state, State::Idle(None)) && self.buf.is_empty()
+    }
+}
+
 impl<E: Executor> fmt::Debug for Walk<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.state {
@@ -477,8 +483,9 @@ pub struct WalkEntry {
     path_is_symlink: bool,
 }
 
-impl From<walkdir::DirEntry> for WalkEntry {
-    fn from(entry: walkdir::DirEntry) -> Self {
+impl WalkEntry {
+    /// The entry as `walkdir` found it.
+    fn new(entry: walkdir::DirEntry) -> Self {
         WalkEntry {
             depth: entry.depth(),
             file_type: entry.file_type(),
@@ -486,9 +493,7 @@ impl From<walkdir::DirEntry> for WalkEntry {
             path: entry.into_path(),
         }
     }
-}
 
-impl WalkEntry {
     /// The path of the entry: the `root` given to [`walk`] joined with the names below it.
     ///
     /// # Examples

@@ -25,6 +25,7 @@
 //! | `getcwd` | [`getcwd`] | |
 //! | `sendfile` | [`sendfile`] (Linux) | |
 //! | `statvfs` | [`statvfs`] | |
+//! | `walk` | [`walk`] | |
 //! | `path.*` | [`path`] | |
 //! | `wrap` | [`unblock`](crate::unblock) | |
 //!
@@ -51,12 +52,14 @@ mod dirs;
 pub mod path;
 #[cfg(unix)]
 mod posix;
+mod walk;
 
 pub use self::dirs::{getcwd, listdir, makedirs, removedirs, renames};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use self::posix::sendfile;
 #[cfg(unix)]
 pub use self::posix::{access, statvfs, StatVfs, F_OK, R_OK, W_OK, X_OK};
+pub use self::walk::{walk, Walk};
 
 pub use crate::fs::create_dir as mkdir;
 pub use crate::fs::hard_link as link;

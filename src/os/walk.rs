@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use futures_core::Stream;
+use futures_core::{FusedStream, Stream};
 
 use crate::executor::{Blocking, Executor, Op, Work};
 
@@ -399,6 +399,12 @@ impl<E: Executor> Stream for Walk<E> {
             State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
             _ => (self.buf.len(), None),
         }
+    }
+}
+
+impl<E: Executor> FusedStream for Walk<E> {
+    fn is_terminated(&self) -> bool {
+        matches!(self.state, State::Idle(None)) && self.buf.is_empty()
     }
 }
 
