@@ -1,0 +1,1336 @@
+//! Run with: cargo bench --bench compare [-- --quick] [-- --save]
+//!
+//! Every implementation runs in this one process, interleaved round by round (A B C D A B C D
+//! ...), on data created once in a temporary directory (page cache warm). Per workload it
+//! prints the median and minimum time of each implementation and its ratio to synchronous
+//! `std::fs` in the same run (median / std's median; lower is better). Every run checks the
+//! bytes it read or wrote, so no row can skip work.
+//!
+//! The `aiofiles-tokio` row needs the crate's `tokio` feature:
+//! `cargo bench --bench compare --features tokio`.
+//!
+//! `--quick` runs fewer rounds on smaller data. `--save` also writes `docs/benchmark.md` and
+//! the chart `docs/benchmark.svg`. `--only NAME` runs one workload.
+
+// One body serves every executor row; some executors are `Copy`, some only `Clone`.
+#![allow(clippy::clone_on_copy)]
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[cfg(feature = "tokio")]
+use aiofiles::Tokio;
+use aiofiles::{Blocking, Inline};
+use futures::{StreamExt, TryStreamExt};
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+/// Sizes of one run.
+struct Sizes {
+    rounds: usize,
+    small_files: usize,
+    big: usize,
+    small_writes: usize,
+    lines: usize,
+    stats: usize,
+    preads: usize,
+    hops: usize,
+}
+
+const FULL: Sizes = Sizes {
+    rounds: 7,
+    small_files: 2_000,
+    big: 256 * MIB,
+    small_writes: 1_000_000,
+    lines: 1_000_000,
+    stats: 10_000,
+    preads: 10_000,
+    hops: 20_000,
+};
+
+const QUICK: Sizes = Sizes {
+    rounds: 3,
+    small_files: 1_000,
+    big: 64 * MIB,
+    small_writes: 250_000,
+    lines: 250_000,
+    stats: 5_000,
+    preads: 5_000,
+    hops: 5_000,
+};
+
+struct Ctx {
+    sizes: Sizes,
+    dir: tempfile::TempDir,
+    small: Vec<PathBuf>,
+    big: PathBuf,
+    text: PathBuf,
+    text_len: usize,
+    mem: Vec<PathBuf>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Ctx {
+    fn out(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("out-{name}"))
+    }
+}
+
+/// One implementation's run: the time it took and what it checked.
+type Run = Box<dyn Fn(&Ctx) -> (Duration, u64)>;
+
+struct Workload {
+    name: &'static str,
+    what: String,
+    /// What `check` must be for every run.
+    expect: u64,
+    /// Reported as resident memory growth (MiB) instead of time.
+    memory: bool,
+    impls: Vec<(&'static str, Run)>,
+}
+
+const IMPLS: [&str; 7] = [
+    "std",
+    "aiofiles",
+    "aiofiles-tokio",
+    "aiofiles-inline",
+    "tokio::fs",
+    "async-fs",
+    "async-std::fs",
+];
+
+fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
+    let start = Instant::now();
+    let out = f();
+    (start.elapsed(), out)
+}
+
+/// Runs `fut` the way the implementation's users would.
+fn drive<F: Future>(imp: &str, ctx: &Ctx, fut: F) -> F::Output {
+    match imp {
+        "aiofiles-tokio" | "tokio::fs" => ctx.rt.block_on(fut),
+        "async-fs" => smol::block_on(fut),
+        "async-std::fs" => async_std::task::block_on(fut),
+        _ => futures::executor::block_on(fut),
+    }
+}
+
+/// A sample of the bytes at every 4093rd offset, and the length: the same however the data
+/// is cut into reads.
+#[derive(Default)]
+struct Check {
+    offset: u64,
+    sum: u64,
+}
+
+impl Check {
+    const STEP: u64 = 4093;
+
+    fn feed(&mut self, data: &[u8]) {
+        let first = (Self::STEP - self.offset % Self::STEP) % Self::STEP;
+        self.sum += data
+            .iter()
+            .skip(first as usize)
+            .step_by(Self::STEP as usize)
+            .map(|&b| b as u64)
+            .sum::<u64>();
+        self.offset += data.len() as u64;
+    }
+
+    fn value(&self) -> u64 {
+        self.sum + self.offset
+    }
+}
+
+fn checksum(data: &[u8]) -> u64 {
+    let mut check = Check::default();
+    check.feed(data);
+    check.value()
+}
+
+/// A run of an aiofiles implementation on its executor.
+fn with_exec<F>(imp: &'static str, f: F) -> (&'static str, Run)
+where
+    F: Fn(&Ctx, AnyExec) -> (Duration, u64) + 'static,
+{
+    (
+        imp,
+        Box::new(move |ctx: &Ctx| f(ctx, AnyExec::new(imp, ctx))),
+    )
+}
+
+/// The executor of an aiofiles row.
+#[derive(Clone)]
+enum AnyExec {
+    Blocking(Blocking),
+    #[cfg(feature = "tokio")]
+    Tokio(Tokio),
+    Inline(Inline),
+}
+
+impl AnyExec {
+    fn new(imp: &str, ctx: &Ctx) -> Self {
+        let _ = ctx;
+        match imp {
+            #[cfg(feature = "tokio")]
+            "aiofiles-tokio" => AnyExec::Tokio(Tokio::new(ctx.rt.handle().clone())),
+            "aiofiles-inline" => AnyExec::Inline(Inline),
+            _ => AnyExec::Blocking(Blocking),
+        }
+    }
+}
+
+/// Calls `$body` with `$e` bound to the row's concrete executor.
+macro_rules! on_exec {
+    ($exec:expr, |$e:ident| $body:expr) => {
+        match $exec {
+            AnyExec::Blocking($e) => $body,
+            #[cfg(feature = "tokio")]
+            AnyExec::Tokio($e) => $body,
+            AnyExec::Inline($e) => $body,
+        }
+    };
+}
+
+fn aiofiles_rows<F>(f: F) -> Vec<(&'static str, Run)>
+where
+    F: Fn(&Ctx, AnyExec, &'static str) -> (Duration, u64) + Clone + 'static,
+{
+    ["aiofiles", "aiofiles-tokio", "aiofiles-inline"]
+        .into_iter()
+        .filter(|imp| cfg!(feature = "tokio") || *imp != "aiofiles-tokio")
+        .map(|imp| {
+            let f = f.clone();
+            with_exec(imp, move |ctx, exec| f(ctx, exec, imp))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+fn small_files(sizes: &Sizes, concurrent: bool) -> Workload {
+    let n = sizes.small_files;
+    let limit = if concurrent { 64 } else { 1 };
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| {
+            timed(|| {
+                let mut total = 0;
+                for p in &ctx.small {
+                    let mut buf = Vec::new();
+                    std::fs::File::open(p)
+                        .unwrap()
+                        .read_to_end(&mut buf)
+                        .unwrap();
+                    total += buf.len() as u64;
+                }
+                total
+            })
+        }),
+    )];
+    impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async {
+                futures::stream::iter(&ctx.small)
+                    .map(|p| {
+                        let e = e.clone();
+                        async move {
+                            let mut f = aiofiles::open(p, "rb").on(e).await?;
+                            let mut buf = Vec::new();
+                            f.read_to_end(&mut buf).await?;
+                            f.close().await?;
+                            std::io::Result::Ok(buf.len() as u64)
+                        }
+                    })
+                    .buffer_unordered(limit)
+                    .try_fold(0, |a, b| async move { Ok(a + b) })
+                    .await
+                    .unwrap()
+            })
+            .await
+        }))
+    }));
+    impls.push((
+        "tokio::fs",
+        Box::new(move |ctx: &Ctx| {
+            drive("tokio::fs", ctx, async {
+                use tokio::io::AsyncReadExt;
+                timed_async(async {
+                    sum_stream(&ctx.small, limit, |p| async move {
+                        let mut f = tokio::fs::File::open(p).await?;
+                        let mut buf = Vec::new();
+                        f.read_to_end(&mut buf).await?;
+                        Ok(buf.len() as u64)
+                    })
+                    .await
+                })
+                .await
+            })
+        }),
+    ));
+    impls.push((
+        "async-fs",
+        Box::new(move |ctx: &Ctx| {
+            drive("async-fs", ctx, async {
+                use futures::AsyncReadExt;
+                timed_async(async {
+                    sum_stream(&ctx.small, limit, |p| async move {
+                        let mut f = async_fs::File::open(p).await?;
+                        let mut buf = Vec::new();
+                        f.read_to_end(&mut buf).await?;
+                        Ok(buf.len() as u64)
+                    })
+                    .await
+                })
+                .await
+            })
+        }),
+    ));
+    impls.push((
+        "async-std::fs",
+        Box::new(move |ctx: &Ctx| {
+            drive("async-std::fs", ctx, async {
+                use async_std::io::ReadExt;
+                timed_async(async {
+                    sum_stream(&ctx.small, limit, |p| async move {
+                        let mut f = async_std::fs::File::open(p).await?;
+                        let mut buf = Vec::new();
+                        f.read_to_end(&mut buf).await?;
+                        Ok(buf.len() as u64)
+                    })
+                    .await
+                })
+                .await
+            })
+        }),
+    ));
+    Workload {
+        name: if concurrent {
+            "small-files-conc"
+        } else {
+            "small-files-seq"
+        },
+        what: format!(
+            "{n} × 4 KiB: open, read to end, close; {}",
+            if concurrent {
+                "64 in flight (std: one after another)"
+            } else {
+                "one after another"
+            }
+        ),
+        expect: (n * 4 * KIB) as u64,
+        memory: false,
+        impls,
+    }
+}
+
+async fn timed_async<T>(fut: impl Future<Output = T>) -> (Duration, T) {
+    let start = Instant::now();
+    let out = fut.await;
+    (start.elapsed(), out)
+}
+
+async fn sum_stream<'a, F, Fut>(paths: &'a [PathBuf], limit: usize, f: F) -> u64
+where
+    F: Fn(&'a Path) -> Fut,
+    Fut: Future<Output = std::io::Result<u64>>,
+{
+    futures::stream::iter(paths)
+        .map(|p| f(p))
+        .buffer_unordered(limit)
+        .try_fold(0, |a, b| async move { Ok(a + b) })
+        .await
+        .unwrap()
+}
+
+fn seq_read(sizes: &Sizes) -> Workload {
+    const CHUNK: usize = 64 * KIB;
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| {
+            timed(|| {
+                let mut f = std::fs::File::open(&ctx.big).unwrap();
+                let mut buf = vec![0; CHUNK];
+                let mut check = Check::default();
+                loop {
+                    let n = f.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break check.value();
+                    }
+                    check.feed(&buf[..n]);
+                }
+            })
+        }),
+    )];
+    impls.extend(aiofiles_rows(|ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            use futures::AsyncReadExt;
+            timed_async(async {
+                let mut f = aiofiles::open(&ctx.big, "rb").on(e).await.unwrap();
+                let mut buf = vec![0; CHUNK];
+                let mut check = Check::default();
+                loop {
+                    let n = f.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        break check.value();
+                    }
+                    check.feed(&buf[..n]);
+                }
+            })
+            .await
+        }))
+    }));
+    macro_rules! peer {
+        ($name:literal, $open:path, $ext:path) => {
+            impls.push((
+                $name,
+                Box::new(|ctx: &Ctx| {
+                    drive($name, ctx, async {
+                        use $ext;
+                        timed_async(async {
+                            let mut f = $open(&ctx.big).await.unwrap();
+                            let mut buf = vec![0; CHUNK];
+                            let mut check = Check::default();
+                            loop {
+                                let n = f.read(&mut buf).await.unwrap();
+                                if n == 0 {
+                                    break check.value();
+                                }
+                                check.feed(&buf[..n]);
+                            }
+                        })
+                        .await
+                    })
+                }),
+            ))
+        };
+    }
+    peer!("tokio::fs", tokio::fs::File::open, tokio::io::AsyncReadExt);
+    peer!("async-fs", async_fs::File::open, futures::AsyncReadExt);
+    peer!(
+        "async-std::fs",
+        async_std::fs::File::open,
+        async_std::io::ReadExt
+    );
+    Workload {
+        name: "seq-read-64k",
+        what: format!("{} MiB file in 64 KiB reads", sizes.big / MIB),
+        expect: 0, // set from the data
+        memory: false,
+        impls,
+    }
+}
+
+fn read_to_end(sizes: &Sizes) -> Workload {
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| timed(|| checksum(&std::fs::read(&ctx.big).unwrap()))),
+    )];
+    impls.extend(aiofiles_rows(|ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async { checksum(&aiofiles::fs::read(&ctx.big).on(e).await.unwrap()) })
+                .await
+        }))
+    }));
+    macro_rules! peer {
+        ($name:literal, $read:path) => {
+            impls.push((
+                $name,
+                Box::new(|ctx: &Ctx| {
+                    drive($name, ctx, async {
+                        timed_async(async { checksum(&$read(&ctx.big).await.unwrap()) }).await
+                    })
+                }),
+            ))
+        };
+    }
+    peer!("tokio::fs", tokio::fs::read);
+    peer!("async-fs", async_fs::read);
+    peer!("async-std::fs", async_std::fs::read);
+    Workload {
+        name: "read-to-end",
+        what: format!(
+            "{} MiB file with each crate's read-whole-file call",
+            sizes.big / MIB
+        ),
+        expect: 0,
+        memory: false,
+        impls,
+    }
+}
+
+fn verify_written(path: &Path, len: usize) -> u64 {
+    let meta = std::fs::metadata(path).unwrap();
+    assert_eq!(
+        meta.len() as usize,
+        len,
+        "{} not fully written",
+        path.display()
+    );
+    meta.len()
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+fn seq_write(sizes: &Sizes) -> Workload {
+    const CHUNK: usize = 64 * KIB;
+    let total = sizes.big;
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(move |ctx: &Ctx| {
+            let out = ctx.out("std");
+            let chunk = pattern(CHUNK);
+            let (t, ()) = timed(|| {
+                let mut f = std::fs::File::create(&out).unwrap();
+                for _ in 0..total / CHUNK {
+                    f.write_all(&chunk).unwrap();
+                }
+                f.flush().unwrap();
+            });
+            (t, verify_written(&out, total))
+        }),
+    )];
+    impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+        let out = ctx.out(imp);
+        let chunk = pattern(CHUNK);
+        let (t, ()) = on_exec!(exec, |e| drive(imp, ctx, async {
+            use futures::AsyncWriteExt;
+            timed_async(async {
+                let mut f = aiofiles::open(&out, "wb").on(e).await.unwrap();
+                for _ in 0..total / CHUNK {
+                    f.write_all(&chunk).await.unwrap();
+                }
+                f.close().await.unwrap();
+            })
+            .await
+        }));
+        (t, verify_written(&out, total))
+    }));
+    macro_rules! peer {
+        ($name:literal, $create:path, $ext:path) => {
+            impls.push((
+                $name,
+                Box::new(move |ctx: &Ctx| {
+                    let out = ctx.out($name);
+                    let chunk = pattern(CHUNK);
+                    let (t, ()) = drive($name, ctx, async {
+                        use $ext;
+                        timed_async(async {
+                            let mut f = $create(&out).await.unwrap();
+                            for _ in 0..total / CHUNK {
+                                f.write_all(&chunk).await.unwrap();
+                            }
+                            f.flush().await.unwrap();
+                        })
+                        .await
+                    });
+                    (t, verify_written(&out, total))
+                }),
+            ))
+        };
+    }
+    peer!(
+        "tokio::fs",
+        tokio::fs::File::create,
+        tokio::io::AsyncWriteExt
+    );
+    peer!("async-fs", async_fs::File::create, futures::AsyncWriteExt);
+    peer!(
+        "async-std::fs",
+        async_std::fs::File::create,
+        async_std::io::WriteExt
+    );
+    Workload {
+        name: "seq-write-64k",
+        what: format!(
+            "{} MiB in 64 KiB writes, then flush and close",
+            sizes.big / MIB
+        ),
+        expect: total as u64,
+        memory: false,
+        impls,
+    }
+}
+
+fn small_writes(sizes: &Sizes) -> Workload {
+    let n = sizes.small_writes;
+    let record = *b"0123456789abcde\n";
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(move |ctx: &Ctx| {
+            let out = ctx.out("std");
+            let (t, ()) = timed(|| {
+                let mut f = BufWriter::new(std::fs::File::create(&out).unwrap());
+                for _ in 0..n {
+                    f.write_all(&record).unwrap();
+                }
+                f.flush().unwrap();
+            });
+            (t, verify_written(&out, n * 16))
+        }),
+    )];
+    impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+        let out = ctx.out(imp);
+        let (t, ()) = on_exec!(exec, |e| drive(imp, ctx, async {
+            use futures::AsyncWriteExt;
+            timed_async(async {
+                let mut f = aiofiles::open(&out, "wb").on(e).await.unwrap();
+                for _ in 0..n {
+                    f.write_all(&record).await.unwrap();
+                }
+                f.flush().await.unwrap();
+            })
+            .await
+        }));
+        (t, verify_written(&out, n * 16))
+    }));
+    impls.push((
+        "tokio::fs",
+        Box::new(move |ctx: &Ctx| {
+            let out = ctx.out("tokio");
+            let (t, ()) = drive("tokio::fs", ctx, async {
+                use tokio::io::AsyncWriteExt;
+                timed_async(async {
+                    let f = tokio::fs::File::create(&out).await.unwrap();
+                    let mut f = tokio::io::BufWriter::new(f);
+                    for _ in 0..n {
+                        f.write_all(&record).await.unwrap();
+                    }
+                    f.flush().await.unwrap();
+                })
+                .await
+            });
+            (t, verify_written(&out, n * 16))
+        }),
+    ));
+    impls.push((
+        "async-fs",
+        Box::new(move |ctx: &Ctx| {
+            let out = ctx.out("async-fs");
+            let (t, ()) = drive("async-fs", ctx, async {
+                use futures::AsyncWriteExt;
+                timed_async(async {
+                    let f = async_fs::File::create(&out).await.unwrap();
+                    let mut f = futures::io::BufWriter::new(f);
+                    for _ in 0..n {
+                        f.write_all(&record).await.unwrap();
+                    }
+                    f.flush().await.unwrap();
+                })
+                .await
+            });
+            (t, verify_written(&out, n * 16))
+        }),
+    ));
+    impls.push((
+        "async-std::fs",
+        Box::new(move |ctx: &Ctx| {
+            let out = ctx.out("async-std");
+            let (t, ()) = drive("async-std::fs", ctx, async {
+                use async_std::io::WriteExt;
+                timed_async(async {
+                    let f = async_std::fs::File::create(&out).await.unwrap();
+                    let mut f = async_std::io::BufWriter::new(f);
+                    for _ in 0..n {
+                        f.write_all(&record).await.unwrap();
+                    }
+                    f.flush().await.unwrap();
+                })
+                .await
+            });
+            (t, verify_written(&out, n * 16))
+        }),
+    ));
+    Workload {
+        name: "small-writes",
+        what: format!("{n} × 16-byte writes, then flush (peers and std through BufWriter)"),
+        expect: (n * 16) as u64,
+        memory: false,
+        impls,
+    }
+}
+
+fn lines(sizes: &Sizes) -> Workload {
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| {
+            timed(|| {
+                let f = BufReader::new(std::fs::File::open(&ctx.text).unwrap());
+                f.lines().map(|l| l.unwrap().len() as u64 + 1).sum()
+            })
+        }),
+    )];
+    impls.extend(aiofiles_rows(|ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            use futures::AsyncBufReadExt;
+            timed_async(async {
+                let f = aiofiles::open(&ctx.text, "r").on(e).await.unwrap();
+                f.lines()
+                    .map(|l| l.unwrap().len() as u64 + 1)
+                    .fold(0, |a, b| async move { a + b })
+                    .await
+            })
+            .await
+        }))
+    }));
+    impls.push((
+        "tokio::fs",
+        Box::new(|ctx: &Ctx| {
+            drive("tokio::fs", ctx, async {
+                use tokio::io::AsyncBufReadExt;
+                timed_async(async {
+                    let f = tokio::fs::File::open(&ctx.text).await.unwrap();
+                    let mut lines = tokio::io::BufReader::new(f).lines();
+                    let mut sum = 0;
+                    while let Some(l) = lines.next_line().await.unwrap() {
+                        sum += l.len() as u64 + 1;
+                    }
+                    sum
+                })
+                .await
+            })
+        }),
+    ));
+    impls.push((
+        "async-fs",
+        Box::new(|ctx: &Ctx| {
+            drive("async-fs", ctx, async {
+                use futures::AsyncBufReadExt;
+                timed_async(async {
+                    let f = async_fs::File::open(&ctx.text).await.unwrap();
+                    futures::io::BufReader::new(f)
+                        .lines()
+                        .map(|l| l.unwrap().len() as u64 + 1)
+                        .fold(0, |a, b| async move { a + b })
+                        .await
+                })
+                .await
+            })
+        }),
+    ));
+    impls.push((
+        "async-std::fs",
+        Box::new(|ctx: &Ctx| {
+            drive("async-std::fs", ctx, async {
+                use async_std::io::BufReadExt;
+                timed_async(async {
+                    let f = async_std::fs::File::open(&ctx.text).await.unwrap();
+                    async_std::io::BufReader::new(f)
+                        .lines()
+                        .map(|l| l.unwrap().len() as u64 + 1)
+                        .fold(0, |a, b| async move { a + b })
+                        .await
+                })
+                .await
+            })
+        }),
+    ));
+    Workload {
+        name: "lines",
+        what: format!(
+            "{}-line text file, line by line (peers and std through BufReader)",
+            sizes.lines
+        ),
+        expect: 0,
+        memory: false,
+        impls,
+    }
+}
+
+fn stat(sizes: &Sizes) -> Workload {
+    let n = sizes.stats;
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(move |ctx: &Ctx| {
+            timed(|| {
+                (0..n)
+                    .map(|i| {
+                        std::fs::metadata(&ctx.small[i % ctx.small.len()])
+                            .unwrap()
+                            .len()
+                    })
+                    .sum()
+            })
+        }),
+    )];
+    impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async {
+                let mut sum = 0;
+                for i in 0..n {
+                    let p = &ctx.small[i % ctx.small.len()];
+                    sum += aiofiles::fs::metadata(p).on(e.clone()).await.unwrap().len();
+                }
+                sum
+            })
+            .await
+        }))
+    }));
+    macro_rules! peer {
+        ($name:literal, $metadata:path) => {
+            impls.push((
+                $name,
+                Box::new(move |ctx: &Ctx| {
+                    drive($name, ctx, async {
+                        timed_async(async {
+                            let mut sum = 0;
+                            for i in 0..n {
+                                let p = &ctx.small[i % ctx.small.len()];
+                                sum += $metadata(p).await.unwrap().len();
+                            }
+                            sum
+                        })
+                        .await
+                    })
+                }),
+            ))
+        };
+    }
+    peer!("tokio::fs", tokio::fs::metadata);
+    peer!("async-fs", async_fs::metadata);
+    peer!("async-std::fs", async_std::fs::metadata);
+    Workload {
+        name: "stat",
+        what: format!("{n} metadata calls, one after another"),
+        expect: (n * 4 * KIB) as u64,
+        memory: false,
+        impls,
+    }
+}
+
+fn offsets(sizes: &Sizes) -> Arc<Vec<u64>> {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let blocks = (sizes.big / (4 * KIB)) as u64;
+    Arc::new(
+        (0..sizes.preads)
+            .map(|_| rng.u64(0..blocks) * 4096)
+            .collect(),
+    )
+}
+
+fn pread_random(sizes: &Sizes) -> Workload {
+    const IN_FLIGHT: usize = 32;
+    let offs = offsets(sizes);
+    let mut impls: Vec<(&'static str, Run)> = Vec::new();
+    {
+        let offs = offs.clone();
+        impls.push((
+            "std",
+            Box::new(move |ctx: &Ctx| {
+                let f = std::fs::File::open(&ctx.big).unwrap();
+                timed(|| {
+                    let mut buf = vec![0; 4096];
+                    offs.iter()
+                        .map(|&o| {
+                            f.read_exact_at(&mut buf, o).unwrap();
+                            checksum(&buf)
+                        })
+                        .sum()
+                })
+            }),
+        ));
+    }
+    {
+        let offs = offs.clone();
+        impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+            let offs = offs.clone();
+            on_exec!(exec, |e| drive(imp, ctx, async {
+                let f = aiofiles::open(&ctx.big, "rb").on(e).await.unwrap();
+                timed_async(async {
+                    futures::stream::iter(offs.iter())
+                        .map(|&o| f.read_exact_at(o, 4096))
+                        .buffer_unordered(IN_FLIGHT)
+                        .map(|b| checksum(&b.unwrap()))
+                        .fold(0, |a, b| async move { a + b })
+                        .await
+                })
+                .await
+            }))
+        }));
+    }
+    // Peers have no positional reads: their users hand `pread` to the pool themselves.
+    macro_rules! peer {
+        ($name:literal, $spawn:expr) => {{
+            let offs = offs.clone();
+            impls.push((
+                $name,
+                Box::new(move |ctx: &Ctx| {
+                    let f = Arc::new(std::fs::File::open(&ctx.big).unwrap());
+                    let offs = offs.clone();
+                    drive($name, ctx, async {
+                        timed_async(async {
+                            futures::stream::iter(offs.iter())
+                                .map(|&o| {
+                                    let f = f.clone();
+                                    $spawn(move || {
+                                        let mut buf = vec![0; 4096];
+                                        f.read_exact_at(&mut buf, o).unwrap();
+                                        checksum(&buf)
+                                    })
+                                })
+                                .buffer_unordered(IN_FLIGHT)
+                                .fold(0, |a, b| async move { a + b })
+                                .await
+                        })
+                        .await
+                    })
+                }),
+            ));
+        }};
+    }
+    peer!("tokio::fs", |w| async move {
+        tokio::task::spawn_blocking(w).await.unwrap()
+    });
+    peer!("async-fs", blocking::unblock);
+    peer!("async-std::fs", async_std::task::spawn_blocking);
+    Workload {
+        name: "pread-random",
+        what: format!(
+            "{} × 4 KiB at random offsets, {IN_FLIGHT} in flight (std: one after another; peers: pread through their pool)",
+            sizes.preads
+        ),
+        expect: 0,
+        memory: false,
+        impls,
+    }
+}
+
+fn hop_latency(sizes: &Sizes) -> Workload {
+    let n = sizes.hops;
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(move |_: &Ctx| {
+            timed(|| (0..n).filter(|&i| std::hint::black_box(i) < n).count() as u64)
+        }),
+    )];
+    impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async {
+                let mut count = 0;
+                for _ in 0..n {
+                    aiofiles::unblock(|| ()).on(e.clone()).await.unwrap();
+                    count += 1;
+                }
+                count
+            })
+            .await
+        }))
+    }));
+    macro_rules! peer {
+        ($name:literal, $spawn:expr) => {
+            impls.push((
+                $name,
+                Box::new(move |ctx: &Ctx| {
+                    drive($name, ctx, async {
+                        timed_async(async {
+                            let mut count = 0;
+                            for _ in 0..n {
+                                $spawn(|| ()).await;
+                                count += 1;
+                            }
+                            count
+                        })
+                        .await
+                    })
+                }),
+            ))
+        };
+    }
+    peer!("tokio::fs", |w| async {
+        tokio::task::spawn_blocking(w).await.unwrap()
+    });
+    peer!("async-fs", blocking::unblock);
+    peer!("async-std::fs", async_std::task::spawn_blocking);
+    Workload {
+        name: "hop-latency",
+        what: format!("{n} no-op hand-offs to the pool, one after another (µs per hop)"),
+        expect: n as u64,
+        memory: false,
+        impls,
+    }
+}
+
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn mem_open() -> Workload {
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| {
+            let before = resident_bytes();
+            let mut files: Vec<_> = ctx
+                .mem
+                .iter()
+                .map(|p| BufReader::new(std::fs::File::open(p).unwrap()))
+                .collect();
+            let n = files
+                .iter_mut()
+                .map(|f| f.read(&mut [0]).unwrap() as u64)
+                .sum();
+            // The growth travels in the duration slot, in bytes as nanoseconds.
+            let grown = resident_bytes().saturating_sub(before);
+            (Duration::from_nanos(grown), n)
+        }),
+    )];
+    impls.extend(aiofiles_rows(|ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            use futures::AsyncReadExt;
+            let before = resident_bytes();
+            let mut files = Vec::new();
+            for p in &ctx.mem {
+                files.push(aiofiles::open(p, "rb").on(e.clone()).await.unwrap());
+            }
+            let mut n = 0;
+            for f in &mut files {
+                n += f.read(&mut [0]).await.unwrap() as u64;
+            }
+            let grown = resident_bytes().saturating_sub(before);
+            assert_eq!(n, 20);
+            (Duration::from_nanos(grown), n)
+        }))
+    }));
+    macro_rules! peer {
+        ($name:literal, $open:path, $ext:path) => {
+            impls.push((
+                $name,
+                Box::new(|ctx: &Ctx| {
+                    drive($name, ctx, async {
+                        use $ext;
+                        let before = resident_bytes();
+                        let mut files = Vec::new();
+                        for p in &ctx.mem {
+                            files.push($open(p).await.unwrap());
+                        }
+                        let mut n = 0;
+                        for f in &mut files {
+                            n += f.read(&mut [0]).await.unwrap() as u64;
+                        }
+                        let grown = resident_bytes().saturating_sub(before);
+                        assert_eq!(n, 20);
+                        (Duration::from_nanos(grown), n)
+                    })
+                }),
+            ))
+        };
+    }
+    peer!("tokio::fs", tokio::fs::File::open, tokio::io::AsyncReadExt);
+    peer!("async-fs", async_fs::File::open, futures::AsyncReadExt);
+    peer!(
+        "async-std::fs",
+        async_std::fs::File::open,
+        async_std::io::ReadExt
+    );
+    Workload {
+        name: "mem-open-20",
+        what: "resident memory growth (MiB) reading 1 byte from each of 20 open 16 MiB files"
+            .to_owned(),
+        expect: 20,
+        memory: true,
+        impls,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data, running, reporting
+
+fn setup(sizes: Sizes) -> Ctx {
+    let dir = tempfile::tempdir().unwrap();
+    let small: Vec<PathBuf> = (0..sizes.small_files)
+        .map(|i| {
+            let p = dir.path().join(format!("small-{i:05}"));
+            std::fs::write(&p, pattern(4 * KIB)).unwrap();
+            p
+        })
+        .collect();
+    let big = dir.path().join("big");
+    {
+        let mut f = BufWriter::with_capacity(MIB, std::fs::File::create(&big).unwrap());
+        let chunk = pattern(MIB);
+        for _ in 0..sizes.big / MIB {
+            f.write_all(&chunk).unwrap();
+        }
+    }
+    let text = dir.path().join("lines.txt");
+    let text_len = {
+        let mut f = BufWriter::new(std::fs::File::create(&text).unwrap());
+        let mut len = 0;
+        for i in 0..sizes.lines {
+            let line = format!("line {i:07} of the benchmark text, some words\n");
+            len += line.len();
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        len
+    };
+    let mem = (0..20)
+        .map(|i| {
+            let p = dir.path().join(format!("mem-{i:02}"));
+            let f = std::fs::File::create(&p).unwrap();
+            f.set_len(16 * MIB as u64).unwrap();
+            f.write_all_at(b"x", 0).unwrap();
+            p
+        })
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    Ctx {
+        sizes,
+        dir,
+        small,
+        big,
+        text,
+        text_len,
+        mem,
+        rt,
+    }
+}
+
+struct Row {
+    imp: &'static str,
+    median: f64,
+    min: f64,
+    ratio: f64,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn run(ctx: &Ctx, w: &Workload) -> Vec<Row> {
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); w.impls.len()];
+    let mut expect = (w.expect != 0).then_some(w.expect);
+    for _ in 0..ctx.sizes.rounds {
+        for (i, (imp, f)) in w.impls.iter().enumerate() {
+            let (t, check) = f(ctx);
+            match expect {
+                Some(e) => assert_eq!(check, e, "{}: {imp} checked {check}, expected {e}", w.name),
+                None => expect = Some(check),
+            }
+            samples[i].push(if w.memory {
+                t.as_nanos() as f64 / MIB as f64
+            } else {
+                t.as_secs_f64()
+            });
+        }
+    }
+    let rows: Vec<(&'static str, f64, f64)> = w
+        .impls
+        .iter()
+        .zip(samples.iter_mut())
+        .map(|((imp, _), s)| {
+            let min = s.iter().copied().fold(f64::INFINITY, f64::min);
+            (*imp, median(s), min)
+        })
+        .collect();
+    let std_median = rows[0].1;
+    rows.into_iter()
+        .map(|(imp, median, min)| Row {
+            imp,
+            median,
+            min,
+            ratio: if std_median > 0.0 {
+                median / std_median
+            } else {
+                f64::NAN
+            },
+        })
+        .collect()
+}
+
+fn format_value(w: &Workload, v: f64, hops: usize) -> String {
+    if w.memory {
+        format!("{v:.2} MiB")
+    } else if w.name == "hop-latency" {
+        format!("{:.2} µs/hop", v * 1e6 / hops as f64)
+    } else if v >= 1.0 {
+        format!("{v:.2} s")
+    } else {
+        format!("{:.1} ms", v * 1e3)
+    }
+}
+
+fn table(ctx: &Ctx, w: &Workload, rows: &[Row]) -> String {
+    let mut out = format!("### {}\n\n{}\n\n", w.name, w.what);
+    out.push_str("| implementation | median | min | ratio to std |\n|---|---|---|---|\n");
+    for r in rows {
+        let ratio = if w.memory || w.name == "hop-latency" || !r.ratio.is_finite() {
+            "–".to_owned()
+        } else {
+            format!("{:.2}", r.ratio)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            r.imp,
+            format_value(w, r.median, ctx.sizes.hops),
+            format_value(w, r.min, ctx.sizes.hops),
+            ratio
+        );
+    }
+    out
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores, {cpu}")
+}
+
+fn chart(results: &[(&Workload, Vec<Row>)], path: &Path) {
+    use plotters::prelude::*;
+    let rows: Vec<_> = results
+        .iter()
+        .filter(|(w, _)| !w.memory && w.name != "hop-latency")
+        .filter(|(_, rows)| rows.iter().all(|r| r.ratio.is_finite()))
+        .collect();
+    let root = SVGBackend::new(path, (960, 80 + 56 * rows.len() as u32)).into_drawing_area();
+    root.fill(&WHITE).unwrap();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Time relative to std::fs (log scale, lower is better)",
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(150)
+        .build_cartesian_2d(
+            (0.1f64..200f64).log_scale(),
+            (0..rows.len()).into_segmented(),
+        )
+        .unwrap();
+    chart
+        .configure_mesh()
+        .y_labels(rows.len())
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => rows.get(*i).map_or("", |(w, _)| w.name).to_owned(),
+            _ => String::new(),
+        })
+        .x_desc("median time / std's median time")
+        .draw()
+        .unwrap();
+    let colors = [
+        BLACK,
+        RGBColor(214, 39, 40),
+        RGBColor(255, 127, 14),
+        RGBColor(148, 103, 189),
+        RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
+        RGBColor(140, 86, 75),
+    ];
+    for (k, imp) in IMPLS.iter().enumerate() {
+        let color = colors[k];
+        let points: Vec<(f64, SegmentValue<usize>)> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, rs))| {
+                rs.iter()
+                    .find(|r| r.imp == *imp)
+                    .map(|r| (r.ratio.clamp(0.1, 200.0), SegmentValue::CenterOf(i)))
+            })
+            .collect();
+        chart
+            .draw_series(points.into_iter().map(|(x, y)| {
+                let size = if k == 1 { 7 } else { 5 };
+                Circle::new((x, y), size, color.filled())
+            }))
+            .unwrap()
+            .label(*imp)
+            .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .unwrap();
+    root.present().unwrap();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let save = args.iter().any(|a| a == "--save");
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
+    let sizes = if quick { QUICK } else { FULL };
+
+    eprintln!("creating the data...");
+    let ctx = setup(sizes);
+    let s = &ctx.sizes;
+    let mut workloads = vec![
+        small_files(s, false),
+        small_files(s, true),
+        seq_read(s),
+        read_to_end(s),
+        seq_write(s),
+        small_writes(s),
+        lines(s),
+        stat(s),
+        pread_random(s),
+        hop_latency(s),
+        mem_open(),
+    ];
+    for w in &mut workloads {
+        if w.name == "lines" {
+            w.expect = ctx.text_len as u64;
+        }
+    }
+    workloads.retain(|w| only.as_deref().is_none_or(|o| o == w.name));
+
+    let mut report = format!(
+        "Machine: {}. Mode: {}. {} rounds, interleaved.\n\n",
+        machine(),
+        if quick { "--quick" } else { "full" },
+        s.rounds
+    );
+    let mut results = Vec::new();
+    for w in &workloads {
+        eprintln!("running {}...", w.name);
+        let rows = run(&ctx, w);
+        let t = table(&ctx, w, &rows);
+        println!("{t}");
+        report.push_str(&t);
+        report.push('\n');
+        results.push((w, rows));
+    }
+    if save {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::write(docs.join("benchmark.md"), &report).unwrap();
+        chart(&results, &docs.join("benchmark.svg"));
+        eprintln!("wrote docs/benchmark.md and docs/benchmark.svg");
+    }
+}
