@@ -55,6 +55,7 @@
 //! |---|---|
 //! | `tokio` | `Tokio`, the executor on a tokio runtime's blocking pool |
 //! | `async-std` | `AsyncStd`, the executor on async-std's blocking pool |
+//! | `cap-std` | `Dir`, a directory no path can escape |
 //!
 //! Features only add; [`Blocking`], [`Inline`] and [`Limit`] are always there.
 //!
@@ -76,6 +77,8 @@
 #![doc(test(no_crate_inject, attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "cap-std")]
+mod dir;
 mod error;
 pub mod executor;
 mod file;
@@ -89,6 +92,8 @@ pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit};
 pub use crate::file::{open, File, Open, OpenOptions};
 pub use crate::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
+#[cfg(feature = "cap-std")]
+pub use crate::dir::{Dir, DirEntry, DirOpen, DirOpenAmbient, DirReadDir};
 #[cfg(feature = "async-std")]
 pub use crate::executor::AsyncStd;
 #[cfg(feature = "tokio")]

@@ -689,9 +689,9 @@ impl<E: Executor> Core<E> {
                 return Poll::Ready(Ok(&self.rbuf[self.rpos..]));
             }
             if !self.ahead.is_empty() {
-                mem::swap(&mut self.rbuf, &mut self.ahead);
-                self.ahead.clear();
+                let drained = mem::replace(&mut self.rbuf, mem::take(&mut self.ahead));
                 self.rpos = 0;
+                self.recycle(drained);
                 continue;
             }
             if let Some((kind, result)) = ready!(self.poll_busy(cx)) {
@@ -815,7 +815,7 @@ impl<E: Executor> Core<E> {
             if self.busy.is_none() {
                 continue; // finished at once: report its error, if any
             }
-            self.wbuf = mem::take(&mut self.spare);
+            self.next_write_buffer();
         }
         if !self.rbuf.is_empty() || !self.ahead.is_empty() {
             self.drop_read_ahead();
@@ -833,10 +833,17 @@ impl<E: Executor> Core<E> {
         if self.wbuf.len() >= self.write_size && self.busy.is_none() {
             self.launch(cx, Kind::Flush, Action::Nothing, None);
             if self.busy.is_some() {
-                self.wbuf = mem::take(&mut self.spare);
+                self.next_write_buffer();
             }
         }
         Poll::Ready(Ok(n))
+    }
+
+    /// A fresh write buffer while the last one is written in the background: the recycled
+    /// allocation, sized for a whole buffer at once.
+    fn next_write_buffer(&mut self) {
+        self.wbuf = mem::take(&mut self.spare);
+        self.wbuf.reserve(self.write_size);
     }
 
     /// `buffer_size(0)`: one job per call, done when the call returns. A call that returned

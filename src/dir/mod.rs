@@ -1,0 +1,902 @@
+//! [`Dir`]: a directory that no path can lead out of, for paths that come from users.
+
+mod open;
+mod read_dir;
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cap_std::fs::{Metadata, OpenOptions as CapOpenOptions};
+
+pub use self::open::{DirOpen, DirOpenAmbient};
+pub use self::read_dir::{DirEntry, DirReadDir};
+
+use crate::error::Context as _;
+use crate::executor::{Blocking, Executor, Op, Work};
+use crate::file::OpenOptions;
+
+/// A directory that no path can lead out of: every path given to it is resolved beneath it,
+/// by the OS where it can. For servers and tools that take paths from users (CWE-22).
+///
+/// Opened once with an ambient path ([`Dir::open_ambient`]); from then on every operation
+/// takes a path *relative to the directory* and mirrors [`crate::fs`] and [`crate::open`]:
+/// [`open`](Dir::open) with a Python mode string, [`read`](Dir::read),
+/// [`write`](Dir::write), [`create_dir_all`](Dir::create_dir_all),
+/// [`remove_dir_all`](Dir::remove_dir_all), [`read_dir`](Dir::read_dir), ... Each is one
+/// hand-off to the executor the `Dir` carries ([`executor`](Dir::executor)), which files and
+/// directories opened through it keep. Files opened through a `Dir` are ordinary [`File`]s.
+///
+/// Resolution happens beneath the directory's handle, not by checking strings: on Linux with
+/// `openat2(RESOLVE_BENEATH)` where the kernel has it, elsewhere one component at a time with
+/// `openat` and `O_NOFOLLOW`, following symlinks by hand (the `cap-std` crate does it). A
+/// path that would leave the directory is refused before anything outside is read, created,
+/// changed or deleted; symlinks whose targets stay inside keep working.
+///
+/// `Dir` is cheap to clone: clones share one directory handle. [`metadata`](Dir::metadata),
+/// [`symlink_metadata`](Dir::symlink_metadata) and [`DirEntry::file_type`] give `cap-std`'s
+/// [`Metadata`] and [`FileType`](cap_std::fs::FileType), which have the methods of std's
+/// (std's cannot be built outside std).
+///
+/// # Attacks
+///
+/// With `canary` a file next to the directory, as the tests plant them:
+///
+/// | attack | result |
+/// |---|---|
+/// | `../canary` | `PermissionDenied` |
+/// | `a/../../canary`, `a/b/../../../canary` | `PermissionDenied` |
+/// | `missing/../../canary` (`missing` does not exist) | `NotFound`: the OS resolves one component at a time, nothing is rewritten as a string |
+/// | `/path/to/canary`: any absolute path, even one naming a file inside the root | `PermissionDenied` |
+/// | `""` (the empty path) | `NotFound`, as in std (`create_dir_all` does nothing, `try_exists` is `Ok(false)`) |
+/// | `.` | the directory itself: [`read_dir`](Dir::read_dir) lists it, [`metadata`](Dir::metadata) describes it, [`open_dir`](Dir::open_dir) reopens it |
+/// | a NUL byte in a name | `InvalidInput` |
+/// | a name over 255 bytes | std's error for it ("File name too long"), not an escape |
+/// | `link/inner` or `link`, `link` a symlink to an absolute path outside | `PermissionDenied` |
+/// | `link/canary` or `link`, `link` a symlink to `..` | `PermissionDenied` |
+/// | `link/` opened to create (`w`, `a`, [`write`](Dir::write)) | `IsADirectory` (the OS refuses before following) or `PermissionDenied` |
+/// | a chain of symlinks whose last target is outside | `PermissionDenied` |
+/// | a symlink to an absolute path, even one inside the root; [`read_link`](Dir::read_link) of it | `PermissionDenied` |
+/// | a symlink loop | std's error for it ("Too many levels of symbolic links") |
+/// | [`write`](Dir::write), [`create_dir_all`](Dir::create_dir_all), [`remove_file`](Dir::remove_file), [`remove_dir_all`](Dir::remove_dir_all), [`rename`](Dir::rename), [`hard_link`](Dir::hard_link) through an intermediate symlink to outside | `PermissionDenied`; nothing outside is created, changed or removed |
+/// | [`remove_file`](Dir::remove_file) or [`remove_dir_all`](Dir::remove_dir_all) of an escaping symlink itself | removes the link, never its target |
+/// | [`symlink`](Dir::symlink) with an absolute target | `PermissionDenied` (the `Dir` would never follow it) |
+/// | a directory swapped for a symlink to outside while paths are resolved | `PermissionDenied` or `NotFound`, never a byte from outside |
+/// | [`try_exists`](Dir::try_exists) of an escaping path | `PermissionDenied`, not `Ok(false)` |
+/// | `a/../b`, `./x`, symlinks with relative targets that stay inside (`sub/up -> ../file`) | allowed |
+///
+/// Every error names the operation and the relative path given:
+/// ``failed to open `../canary`: a path led outside of the filesystem``; its
+/// [`kind`](io::Error::kind) is the one above, its [`source`](std::error::Error::source) the
+/// original error.
+///
+/// # Platform-specific behavior
+///
+/// [`symlink`](Dir::symlink) is Unix only.
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::Dir;
+/// use std::io::ErrorKind;
+///
+/// # futures::executor::block_on(async {
+/// let tmp = tempfile::tempdir()?;
+/// std::fs::write(tmp.path().join("secret"), "outside")?;
+/// std::fs::create_dir(tmp.path().join("public"))?;
+/// std::fs::write(tmp.path().join("public/index.html"), "hello")?;
+///
+/// let public = Dir::open_ambient(tmp.path().join("public")).await?;
+///
+/// let mut file = public.open("index.html", "r").await?;
+/// let mut text = String::new();
+/// file.read_to_string(&mut text).await?;
+/// assert_eq!(text, "hello");
+///
+/// for path in ["../secret", "/etc/passwd", "../public/../secret"] {
+///     let err = public.read(path).await.unwrap_err();
+///     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+///     assert!(err.to_string().contains(path));
+/// }
+///
+/// std::os::unix::fs::symlink("../secret", tmp.path().join("public/planted"))?;
+/// let err = public.read_to_string("planted").await.unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+///
+/// [`File`]: crate::File
+#[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
+pub struct Dir<E: Executor = Blocking> {
+    inner: Arc<cap_std::fs::Dir>,
+    exec: E,
+}
+
+impl Dir {
+    /// Opens the directory at `path`, an ambient path: the one call that takes one. An
+    /// operation: awaited as it is, the `Dir` works on [`Blocking`]; [`DirOpenAmbient::on`]
+    /// binds it to another executor, which the `Dir` keeps for all its operations.
+    ///
+    /// `path` itself may contain `..` and symlinks: it is resolved as any path of the process
+    /// is. Only the paths given to the `Dir` afterwards are confined.
+    ///
+    /// # Errors
+    ///
+    /// When `path` is missing, is not a directory or cannot be opened; the message names it:
+    /// ``failed to open directory `x`: ...``.
+    ///
+    /// # Cancel safety
+    ///
+    /// See [`DirOpenAmbient`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Dir, Inline};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).on(Inline).await?;
+    /// assert_eq!(*root.executor(), Inline);
+    ///
+    /// let err = Dir::open_ambient(tmp.path().join("missing")).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// assert!(err.to_string().contains("missing"));
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn open_ambient<P: AsRef<Path>>(path: P) -> DirOpenAmbient {
+        DirOpenAmbient::new(path.as_ref().to_owned())
+    }
+}
+
+impl<E: Executor> Dir<E> {
+    fn from_parts(inner: cap_std::fs::Dir, exec: E) -> Self {
+        Dir {
+            inner: Arc::new(inner),
+            exec,
+        }
+    }
+
+    /// The executor this directory's operations run on; files and directories opened through
+    /// it keep it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Blocking, Dir};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// assert_eq!(*root.executor(), Blocking);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn executor(&self) -> &E {
+        &self.exec
+    }
+
+    /// An operation on this directory's executor that runs `f` on `path`, naming `op` and
+    /// the path in its error.
+    fn on_path<T, F>(&self, op: &'static str, path: &Path, f: F) -> Op<impl Work<Output = T>, E>
+    where
+        F: FnOnce(&cap_std::fs::Dir, &Path) -> io::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let dir = Arc::clone(&self.inner);
+        let path = path.to_owned();
+        Op::new(move || f(&dir, &path).at(op, &path)).on(self.exec.clone())
+    }
+
+    /// An operation on this directory's executor that runs `f` on `from` here and `to` in
+    /// `to_dir`, naming `op` and both paths in its error.
+    fn on_paths<T, F, E2>(
+        &self,
+        op: &'static str,
+        from: &Path,
+        to_dir: &Dir<E2>,
+        to: &Path,
+        f: F,
+    ) -> Op<impl Work<Output = T>, E>
+    where
+        F: FnOnce(&cap_std::fs::Dir, &Path, &cap_std::fs::Dir, &Path) -> io::Result<T>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E2: Executor,
+    {
+        let dir = Arc::clone(&self.inner);
+        let to_dir = Arc::clone(&to_dir.inner);
+        let from = from.to_owned();
+        let to = to.to_owned();
+        Op::new(move || f(&dir, &from, &to_dir, &to).at2(op, &from, &to)).on(self.exec.clone())
+    }
+
+    /// Opens the subdirectory at `path` as a `Dir` of its own, confined to it and carrying
+    /// this directory's executor.
+    ///
+    /// # Errors
+    ///
+    /// As [`Dir::open_ambient`], and `PermissionDenied` when `path` would leave this
+    /// directory (see the [attack table](Dir#attacks)); the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the directory is opened on the executor even if the future is dropped;
+    /// it is then closed there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(tmp.path().join("a/b"))?;
+    /// std::fs::write(tmp.path().join("a/top"), "t")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let b = root.open_dir("a/b").await?;
+    /// assert_eq!(b.read("../top").await.unwrap_err().kind(), std::io::ErrorKind::PermissionDenied);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn open_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Dir<E>>, E> {
+        let exec = self.exec.clone();
+        self.on_path("open directory", path.as_ref(), move |dir, path| {
+            Ok(Dir::from_parts(dir.open_dir(path)?, exec))
+        })
+    }
+
+    /// Opens the file at `path` with a Python mode string, as [`crate::open`] does: `r`,
+    /// `w`, `a`, `x`, then at most one `+` and at most one `b` or `t`. The [`File`] carries
+    /// this directory's executor; its [`path`](crate::File::path) is `path` as given.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) naming the mode when it is not one,
+    /// before anything is handed to the executor. `PermissionDenied` when `path` would leave
+    /// this directory (see the [attack table](Dir#attacks)). Otherwise as
+    /// [`std::fs::OpenOptions::open`]; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// See [`DirOpen`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::AsyncWriteExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    ///
+    /// let mut file = root.open("log.txt", "a").await?;
+    /// file.write_all(b"line\n").await?;
+    /// file.close().await?;
+    /// assert_eq!(std::fs::read(tmp.path().join("log.txt"))?, b"line\n");
+    ///
+    /// let err = root.open("log.txt", "rw").await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    ///
+    /// [`File`]: crate::File
+    pub fn open<P: AsRef<Path>>(&self, path: P, mode: &str) -> DirOpen<E> {
+        let path = path.as_ref().to_owned();
+        match cap_options(mode) {
+            Ok((options, append)) => DirOpen::new(
+                Arc::clone(&self.inner),
+                path,
+                options,
+                append,
+                mode,
+                self.exec.clone(),
+            ),
+            Err(err) => DirOpen::failed(err),
+        }
+    }
+
+    /// Reads the whole file at `path` into a byte vector, as [`crate::fs::read`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::read`], and `PermissionDenied` when `path` would leave this directory;
+    /// the message names `path`: ``failed to read `x`: ...``.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the read runs to completion even if the future is dropped; the bytes are
+    /// then discarded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a.bin"), [1, 2, 3])?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// assert_eq!(root.read("a.bin").await?, [1, 2, 3]);
+    /// assert_eq!(root.read("missing").await.unwrap_err().kind(), std::io::ErrorKind::NotFound);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn read<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Vec<u8>>, E> {
+        self.on_path("read", path.as_ref(), |dir, path| dir.read(path))
+    }
+
+    /// Reads the whole file at `path` into a string, as [`crate::fs::read_to_string`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::read_to_string`] (including [`InvalidData`](io::ErrorKind::InvalidData)
+    /// when the file is not UTF-8), and `PermissionDenied` when `path` would leave this
+    /// directory; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the read runs to completion even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a.txt"), "héllo")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// assert_eq!(root.read_to_string("a.txt").await?, "héllo");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn read_to_string<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = String>, E> {
+        self.on_path("read", path.as_ref(), |dir, path| dir.read_to_string(path))
+    }
+
+    /// Writes `contents` as the whole content of the file at `path`, creating or truncating
+    /// it, as [`crate::fs::write`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::write`], and `PermissionDenied` when `path` would leave this directory,
+    /// in which case nothing is created or truncated; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the write runs to completion even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.write("a.txt", "hello").await?;
+    /// assert_eq!(std::fs::read_to_string(tmp.path().join("a.txt"))?, "hello");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn write<P: AsRef<Path>, C: AsRef<[u8]>>(
+        &self,
+        path: P,
+        contents: C,
+    ) -> Op<impl Work<Output = ()>, E> {
+        let contents = contents.as_ref().to_owned();
+        self.on_path("write", path.as_ref(), move |dir, path| {
+            dir.write(path, contents)
+        })
+    }
+
+    /// Creates a directory at `path`, as [`crate::fs::create_dir`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::create_dir`] (e.g. [`AlreadyExists`](io::ErrorKind::AlreadyExists)),
+    /// and `PermissionDenied` when `path` would leave this directory; the message names
+    /// `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the directory is created even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.create_dir("sub").await?;
+    /// assert!(tmp.path().join("sub").is_dir());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "mkdir")]
+    pub fn create_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
+        self.on_path("create directory", path.as_ref(), |dir, path| {
+            dir.create_dir(path)
+        })
+    }
+
+    /// Creates a directory at `path` and all its missing parents, as
+    /// [`crate::fs::create_dir_all`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::create_dir_all`], and `PermissionDenied` when `path` would leave this
+    /// directory, through `..` or a symlink at any depth; no directory is then created
+    /// outside. The message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the directories are created even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.create_dir_all("a/b/c").await?;
+    /// assert!(tmp.path().join("a/b/c").is_dir());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "makedirs")]
+    pub fn create_dir_all<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
+        self.on_path("create directory", path.as_ref(), |dir, path| {
+            dir.create_dir_all(path)
+        })
+    }
+
+    /// Removes the file (or symlink) at `path`, as [`crate::fs::remove_file`]. A symlink is
+    /// removed, never its target.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::remove_file`], and `PermissionDenied` when `path` would leave this
+    /// directory; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the file is removed even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.remove_file("a").await?;
+    /// assert!(!tmp.path().join("a").exists());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "unlink")]
+    pub fn remove_file<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
+        self.on_path("remove file", path.as_ref(), |dir, path| {
+            dir.remove_file(path)
+        })
+    }
+
+    /// Removes the empty directory at `path`, as [`crate::fs::remove_dir`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::remove_dir`], and `PermissionDenied` when `path` would leave this
+    /// directory; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the directory is removed even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir(tmp.path().join("empty"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.remove_dir("empty").await?;
+    /// assert!(!tmp.path().join("empty").exists());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "rmdir")]
+    pub fn remove_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
+        self.on_path("remove directory", path.as_ref(), |dir, path| {
+            dir.remove_dir(path)
+        })
+    }
+
+    /// Removes the directory at `path` and everything in it, as
+    /// [`crate::fs::remove_dir_all`]. Symlinks inside are removed, never followed; when
+    /// `path` itself is a symlink, the link is removed.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::remove_dir_all`], and `PermissionDenied` when `path` would leave this
+    /// directory (then nothing is removed); the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the removal runs to completion even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(tmp.path().join("a/b"))?;
+    /// std::fs::write(tmp.path().join("a/b/c"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.remove_dir_all("a").await?;
+    /// assert!(!tmp.path().join("a").exists());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn remove_dir_all<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
+        self.on_path("remove directory", path.as_ref(), |dir, path| {
+            dir.remove_dir_all(path)
+        })
+    }
+
+    /// Renames `from` (in this directory) to `to` in `to_dir`, replacing `to` if it exists
+    /// (where the platform allows), as [`crate::fs::rename`]. `to_dir` may be this directory,
+    /// a subdirectory opened with [`open_dir`](Dir::open_dir) or another `Dir`; the work runs
+    /// on this directory's executor.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::rename`], and `PermissionDenied` when either path would leave its
+    /// directory (then nothing moves); the message names both paths:
+    /// ``failed to rename `a` to `b`: ...``.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the rename happens even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a"), "x")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.rename("a", &root, "b").await?;
+    /// assert_eq!(std::fs::read_to_string(tmp.path().join("b"))?, "x");
+    ///
+    /// let err = root.rename("b", &root, "../b").await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// assert!(tmp.path().join("b").exists());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "replace")]
+    pub fn rename<P: AsRef<Path>, Q: AsRef<Path>, E2: Executor>(
+        &self,
+        from: P,
+        to_dir: &Dir<E2>,
+        to: Q,
+    ) -> Op<impl Work<Output = ()>, E> {
+        self.on_paths(
+            "rename",
+            from.as_ref(),
+            to_dir,
+            to.as_ref(),
+            |dir, from, to_dir, to| dir.rename(from, to_dir, to),
+        )
+    }
+
+    /// Creates a hard link `dst` in `dst_dir` to the file `src` in this directory, as
+    /// [`crate::fs::hard_link`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::hard_link`], and `PermissionDenied` when either path would leave its
+    /// directory; the message names both paths.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the link is created even if the future is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a"), "shared")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.hard_link("a", &root, "b").await?;
+    /// assert_eq!(std::fs::read_to_string(tmp.path().join("b"))?, "shared");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "link")]
+    pub fn hard_link<P: AsRef<Path>, Q: AsRef<Path>, E2: Executor>(
+        &self,
+        src: P,
+        dst_dir: &Dir<E2>,
+        dst: Q,
+    ) -> Op<impl Work<Output = ()>, E> {
+        self.on_paths(
+            "hard link",
+            src.as_ref(),
+            dst_dir,
+            dst.as_ref(),
+            |dir, src, dst_dir, dst| dir.hard_link(src, dst_dir, dst),
+        )
+    }
+
+    /// Creates a symbolic link `link` pointing to `original`, as [`crate::fs::symlink`].
+    ///
+    /// `original` is stored as given and resolved from the link's directory when the link is
+    /// followed; a link whose target leads outside can be created, but this `Dir` refuses to
+    /// follow it.
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` when `original` is absolute (this `Dir` would never follow it) or
+    /// `link` would leave this directory; otherwise as [`std::os::unix::fs::symlink`]. The
+    /// message names both paths.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the link is created even if the future is dropped.
+    ///
+    /// # Platform-specific behavior
+    ///
+    /// Unix only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("target.txt"), "via link")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// root.symlink("target.txt", "link").await?;
+    /// assert_eq!(root.read_to_string("link").await?, "via link");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn symlink<P: AsRef<Path>, Q: AsRef<Path>>(
+        &self,
+        original: P,
+        link: Q,
+    ) -> Op<impl Work<Output = ()>, E> {
+        let dir = Arc::clone(&self.inner);
+        let original = original.as_ref().to_owned();
+        let link = link.as_ref().to_owned();
+        Op::new(move || {
+            dir.symlink(&original, &link)
+                .at2("symlink", &original, &link)
+        })
+        .on(self.exec.clone())
+    }
+
+    /// Reads the target of the symbolic link at `path`, as [`crate::fs::read_link`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::read_link`]; `PermissionDenied` when `path` would leave this directory
+    /// or the link's target is absolute. The message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future discards the result; nothing changes on disk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use std::path::Path;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::os::unix::fs::symlink("a/b", tmp.path().join("link"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// assert_eq!(root.read_link("link").await?, Path::new("a/b"));
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "readlink")]
+    pub fn read_link<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = PathBuf>, E> {
+        self.on_path("read link", path.as_ref(), |dir, path| dir.read_link(path))
+    }
+
+    /// Queries the metadata of `path`, following symlinks (which must stay inside), as
+    /// [`crate::fs::metadata`]. `"."` is this directory.
+    ///
+    /// Returns `cap-std`'s [`Metadata`], which has the methods of std's
+    /// ([`is_file`](Metadata::is_file), [`len`](Metadata::len),
+    /// [`modified`](Metadata::modified), ...).
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::metadata`], and `PermissionDenied` when `path` would leave this
+    /// directory; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future discards the result; nothing changes on disk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a"), "1234")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let meta = root.metadata("a").await?;
+    /// assert!(meta.is_file());
+    /// assert_eq!(meta.len(), 4);
+    /// assert!(root.metadata(".").await?.is_dir());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "stat")]
+    pub fn metadata<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Metadata>, E> {
+        self.on_path("read metadata of", path.as_ref(), |dir, path| {
+            dir.metadata(path)
+        })
+    }
+
+    /// Queries the metadata of `path` without following a final symlink, as
+    /// [`crate::fs::symlink_metadata`]. Returns `cap-std`'s [`Metadata`].
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::symlink_metadata`], and `PermissionDenied` when `path` would leave this
+    /// directory; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future discards the result; nothing changes on disk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("link"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// assert!(root.symlink_metadata("link").await?.file_type().is_symlink());
+    /// assert!(root.metadata("link").await.is_err()); // its target is outside
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "lstat")]
+    pub fn symlink_metadata<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Metadata>, E> {
+        self.on_path("read metadata of", path.as_ref(), |dir, path| {
+            dir.symlink_metadata(path)
+        })
+    }
+
+    /// Whether `path` exists, following symlinks, as [`crate::fs::try_exists`]. A missing
+    /// path or a broken symlink is `Ok(false)`.
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` when `path` would leave this directory: a path outside is neither
+    /// there nor not there for a `Dir`. Otherwise when existence cannot be decided. The
+    /// message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future discards the result; nothing changes on disk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// assert!(root.try_exists("a").await?);
+    /// assert!(!root.try_exists("b").await?);
+    /// let err = root.try_exists("../a").await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn try_exists<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = bool>, E> {
+        self.on_path("check existence of", path.as_ref(), |dir, path| {
+            dir.try_exists(path)
+        })
+    }
+
+    /// Lists the directory at `path` (`"."` for this one), as [`crate::fs::read_dir`]. Awaiting
+    /// it opens the directory and fetches the first batch of entries in one hand-off; the
+    /// resulting [`DirReadDir`] is a `Stream` of [`DirEntry`], whose paths are relative to
+    /// this `Dir`.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::read_dir`], and `PermissionDenied` when `path` would leave this
+    /// directory; the message names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Once polled, the directory is opened even if the future is dropped; it is then closed
+    /// on the executor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir(tmp.path().join("sub"))?;
+    /// std::fs::write(tmp.path().join("sub/a"), "")?;
+    /// std::fs::write(tmp.path().join("sub/b"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    ///
+    /// let mut paths: Vec<_> = root.read_dir("sub").await?.map_ok(|e| e.path()).try_collect().await?;
+    /// paths.sort();
+    /// assert_eq!(paths, [std::path::Path::new("sub/a"), std::path::Path::new("sub/b")]);
+    ///
+    /// let names: Vec<_> = root.read_dir(".").await?.map_ok(|e| e.file_name()).try_collect().await?;
+    /// assert_eq!(names, ["sub"]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "scandir")]
+    pub fn read_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = DirReadDir<E>>, E> {
+        let exec = self.exec.clone();
+        self.on_path("read directory", path.as_ref(), move |dir, path| {
+            DirReadDir::open(dir, path, exec)
+        })
+    }
+}
+
+impl<E: Executor> Clone for Dir<E> {
+    fn clone(&self) -> Self {
+        Dir {
+            inner: Arc::clone(&self.inner),
+            exec: self.exec.clone(),
+        }
+    }
+}
+
+impl<E: Executor> fmt::Debug for Dir<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dir").field("dir", &self.inner).finish()
+    }
+}
+
+/// `cap-std`'s options for a Python mode string, and whether it appends; the mode is
+/// validated exactly as [`crate::open`] does.
+fn cap_options(mode: &str) -> io::Result<(CapOpenOptions, bool)> {
+    OpenOptions::from_mode(mode)?;
+    let plus = mode.contains('+');
+    let mut options = CapOpenOptions::new();
+    let mut append = false;
+    if mode.contains('r') {
+        options.read(true).write(plus);
+    } else if mode.contains('w') {
+        options.write(true).create(true).truncate(true).read(plus);
+    } else if mode.contains('a') {
+        options.append(true).create(true).read(plus);
+        append = true;
+    } else {
+        // `x`: the only mode left after validation.
+        options.write(true).create_new(true).read(plus);
+    }
+    Ok((options, append))
+}

@@ -1,0 +1,423 @@
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use cap_std::fs::{FileType, Metadata};
+use futures_core::Stream;
+
+use crate::error::Context as _;
+use crate::executor::{Blocking, Executor, Op, Work};
+
+/// Entries fetched per hand-off.
+const BATCH: usize = 64;
+
+/// The entries of a directory beneath a [`Dir`](super::Dir), a [`Stream`] of [`DirEntry`]:
+/// returned, once awaited, by [`Dir::read_dir`](super::Dir::read_dir).
+///
+/// Entries come in batches of 64 per hand-off to the directory's executor, each with its
+/// file type read in the same batch; the first batch came with the opening hand-off. Memory
+/// is bounded by one batch. Entries come in the order the OS gives, without `.` and `..`;
+/// their paths are relative to the `Dir` that listed them.
+///
+/// # Errors
+///
+/// An `Err` item when an entry cannot be read (the listing goes on); the message names the
+/// listed path.
+///
+/// # Cancel safety
+///
+/// Polling for the next entry and dropping the future loses nothing: a batch in flight lands
+/// in the stream's buffer when polled again. Dropping the stream lets a batch in flight
+/// finish on the executor, and closes the directory there.
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::Dir;
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let tmp = tempfile::tempdir()?;
+/// for i in 0..100 {
+///     std::fs::write(tmp.path().join(i.to_string()), "")?;
+/// }
+/// let root = Dir::open_ambient(tmp.path()).await?;
+/// let mut entries = root.read_dir(".").await?;
+/// let mut count = 0;
+/// while let Some(entry) = entries.next().await {
+///     assert!(entry?.file_type().await?.is_file());
+///     count += 1;
+/// }
+/// assert_eq!(count, 100);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
+pub struct DirReadDir<E: Executor = Blocking> {
+    exec: E,
+    /// The listed path, as given.
+    path: Arc<Path>,
+    /// Whether entries' paths start with `path` (not when it is `.`).
+    prefixed: bool,
+    state: State<E>,
+    buf: VecDeque<io::Result<Raw>>,
+}
+
+enum State<E: Executor> {
+    /// Between batches; `None` once the listing is exhausted.
+    Idle(Option<cap_std::fs::ReadDir>),
+    /// A batch in flight.
+    Busy(Pin<Box<Op<Fetch, E>>>),
+}
+
+/// An entry as the pool thread read it.
+struct Raw {
+    entry: cap_std::fs::DirEntry,
+    file_type: Option<FileType>,
+}
+
+/// The work of one hand-off after the first: read one batch.
+struct Fetch {
+    path: Arc<Path>,
+    entries: cap_std::fs::ReadDir,
+    buf: VecDeque<io::Result<Raw>>,
+}
+
+impl Work for Fetch {
+    type Output = (Option<cap_std::fs::ReadDir>, VecDeque<io::Result<Raw>>);
+
+    fn run(self) -> io::Result<Self::Output> {
+        let Fetch {
+            path,
+            mut entries,
+            mut buf,
+        } = self;
+        let more = fetch(&mut entries, &path, &mut buf);
+        Ok((more.then_some(entries), buf))
+    }
+}
+
+/// Reads up to one batch into `buf`; false when the listing is exhausted.
+fn fetch(
+    entries: &mut cap_std::fs::ReadDir,
+    path: &Path,
+    buf: &mut VecDeque<io::Result<Raw>>,
+) -> bool {
+    for _ in 0..BATCH {
+        match entries.next() {
+            Some(Ok(entry)) => {
+                let file_type = entry.file_type().ok();
+                buf.push_back(Ok(Raw { entry, file_type }));
+            }
+            Some(Err(e)) => buf.push_back(Err(e).at("read directory", path)),
+            None => return false,
+        }
+    }
+    true
+}
+
+// `E` is never pinned: the stream only ever hands out clones of it.
+impl<E: Executor> Unpin for DirReadDir<E> {}
+
+impl<E: Executor> DirReadDir<E> {
+    /// Opens `path` beneath `root` and reads the first batch: the work of
+    /// [`Dir::read_dir`](super::Dir::read_dir), whose caller names the path in errors.
+    pub(super) fn open(root: &cap_std::fs::Dir, path: &Path, exec: E) -> io::Result<Self> {
+        let mut entries = root.read_dir(path)?;
+        let mut buf = VecDeque::new();
+        let more = fetch(&mut entries, path, &mut buf);
+        Ok(DirReadDir {
+            exec,
+            path: Arc::from(path),
+            prefixed: !path.components().all(|c| c == Component::CurDir),
+            state: State::Idle(more.then_some(entries)),
+            buf,
+        })
+    }
+
+    /// The executor batches are fetched on, the listing [`Dir`](super::Dir)'s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Dir, Inline};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).on(Inline).await?;
+    /// assert_eq!(*root.read_dir(".").await?.executor(), Inline);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn executor(&self) -> &E {
+        &self.exec
+    }
+
+    /// The next entry, or `None` at the end: the same as `StreamExt::next` without the import,
+    /// in the shape of `tokio::fs::ReadDir::next_entry`.
+    ///
+    /// # Errors
+    ///
+    /// As the stream's items: an entry that cannot be read.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses no entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("only"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let mut entries = root.read_dir(".").await?;
+    /// assert_eq!(entries.next_entry().await?.unwrap().file_name(), "only");
+    /// assert!(entries.next_entry().await?.is_none());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry<E>>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
+            .await
+            .transpose()
+    }
+
+    /// Makes sure the buffer holds an entry unless the listing is over.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.buf.is_empty() {
+            match &mut self.state {
+                State::Idle(None) => break,
+                State::Idle(Some(_)) => {
+                    let State::Idle(Some(entries)) =
+                        std::mem::replace(&mut self.state, State::Idle(None))
+                    else {
+                        unreachable!("matched above")
+                    };
+                    let fetch = Fetch {
+                        path: Arc::clone(&self.path),
+                        entries,
+                        buf: std::mem::take(&mut self.buf),
+                    };
+                    self.state = State::Busy(Box::pin(Op::new(fetch).on(self.exec.clone())));
+                }
+                State::Busy(op) => {
+                    let outcome = ready!(op.as_mut().poll(cx));
+                    self.state = State::Idle(None);
+                    let (entries, buf) = outcome?;
+                    self.state = State::Idle(entries);
+                    self.buf = buf;
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<E: Executor> Stream for DirReadDir<E> {
+    type Item = io::Result<DirEntry<E>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Err(e) = ready!(self.poll_fill(cx)) {
+            return Poll::Ready(Some(Err(e)));
+        }
+        let this = &mut *self;
+        let item = this.buf.pop_front().map(|raw| {
+            raw.map(|raw| {
+                let name = raw.entry.file_name();
+                let path = match this.prefixed {
+                    true => this.path.join(&name),
+                    false => PathBuf::from(name),
+                };
+                DirEntry {
+                    entry: Arc::new(raw.entry),
+                    path,
+                    file_type: raw.file_type,
+                    exec: this.exec.clone(),
+                }
+            })
+        });
+        Poll::Ready(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.state {
+            State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
+            _ => (self.buf.len(), None),
+        }
+    }
+}
+
+impl<E: Executor> fmt::Debug for DirReadDir<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::Idle(Some(_)) => "open",
+            State::Idle(None) => "exhausted",
+            State::Busy(_) => "fetching",
+        };
+        f.debug_struct("DirReadDir")
+            .field("path", &self.path)
+            .field("state", &state)
+            .field("buffered", &self.buf.len())
+            .finish()
+    }
+}
+
+/// An entry of a directory beneath a [`Dir`](super::Dir), yielded by [`DirReadDir`].
+///
+/// It holds the listed directory's handle: [`metadata`](DirEntry::metadata) looks the entry
+/// up by name in that directory, never by a path from the root, on the listing's executor.
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::Dir;
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let tmp = tempfile::tempdir()?;
+/// std::fs::create_dir(tmp.path().join("sub"))?;
+/// std::fs::write(tmp.path().join("sub/a.txt"), "abc")?;
+/// let root = Dir::open_ambient(tmp.path()).await?;
+/// let entry = root.read_dir("sub").await?.next().await.unwrap()?;
+/// assert_eq!(entry.file_name(), "a.txt");
+/// assert_eq!(entry.path(), std::path::Path::new("sub/a.txt"));
+/// assert_eq!(entry.metadata().await?.len(), 3);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
+pub struct DirEntry<E = Blocking> {
+    entry: Arc<cap_std::fs::DirEntry>,
+    path: PathBuf,
+    file_type: Option<FileType>,
+    exec: E,
+}
+
+impl<E: Executor> DirEntry<E> {
+    /// The entry's path relative to the [`Dir`](super::Dir) that listed it: the listed path
+    /// joined with the entry's name (just the name when the listed path was `.`). Give it
+    /// back to that `Dir` to open the entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("x"), "data")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let entry = root.read_dir(".").await?.next().await.unwrap()?;
+    /// assert_eq!(entry.path(), std::path::Path::new("x"));
+    /// assert_eq!(root.read(entry.path()).await?, b"data");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// The entry's bare name, without its directory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir(tmp.path().join("d"))?;
+    /// std::fs::write(tmp.path().join("d/name.txt"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let entry = root.read_dir("d").await?.next().await.unwrap()?;
+    /// assert_eq!(entry.file_name(), "name.txt");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn file_name(&self) -> OsString {
+        self.entry.file_name()
+    }
+
+    /// The entry's file type, without following symlinks: `cap-std`'s [`FileType`], which has
+    /// the methods of std's.
+    ///
+    /// Read with the listing, so this needs no hand-off (unless the OS did not report the
+    /// type, then one [`metadata`](DirEntry::metadata) call).
+    ///
+    /// # Errors
+    ///
+    /// Only in that fallback, as [`metadata`](DirEntry::metadata).
+    ///
+    /// # Cancel safety
+    ///
+    /// Nothing changes on disk; dropping the future discards the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("link"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let entry = root.read_dir(".").await?.next().await.unwrap()?;
+    /// assert!(entry.file_type().await?.is_symlink());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn file_type(&self) -> io::Result<FileType> {
+        match self.file_type {
+            Some(file_type) => Ok(file_type),
+            None => Ok(self.metadata().await?.file_type()),
+        }
+    }
+
+    /// The entry's metadata, without following symlinks (as [`crate::fs::DirEntry::metadata`]):
+    /// `cap-std`'s [`Metadata`]. One hand-off to the listing's executor.
+    ///
+    /// # Errors
+    ///
+    /// When the entry cannot be queried, e.g. it was removed since it was listed; the message
+    /// names the entry's path.
+    ///
+    /// # Cancel safety
+    ///
+    /// Nothing changes on disk; dropping the future discards the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("f"), "12345")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let entry = root.read_dir(".").await?.next().await.unwrap()?;
+    /// assert_eq!(entry.metadata().await?.len(), 5);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub async fn metadata(&self) -> io::Result<Metadata> {
+        let entry = Arc::clone(&self.entry);
+        let path = self.path.clone();
+        Op::new(move || entry.metadata().at("read metadata of", &path))
+            .on(self.exec.clone())
+            .await
+    }
+}
+
+impl<E> fmt::Debug for DirEntry<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DirEntry")
+            .field("path", &self.path)
+            .field("file_type", &self.file_type)
+            .finish()
+    }
+}
