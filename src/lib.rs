@@ -78,7 +78,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "cap-std")]
-mod dir;
+#[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
+pub mod dir;
 mod error;
 pub mod executor;
 mod file;
@@ -93,8 +94,13 @@ pub use crate::file::{open, File, Open, OpenOptions};
 pub use crate::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
 #[cfg(feature = "cap-std")]
-pub use crate::dir::{Dir, DirEntry, DirOpen, DirOpenAmbient, DirReadDir};
+pub use crate::dir::Dir;
 #[cfg(feature = "async-std")]
 pub use crate::executor::AsyncStd;
 #[cfg(feature = "tokio")]
 pub use crate::executor::Tokio;
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

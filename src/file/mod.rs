@@ -39,13 +39,13 @@ use crate::executor::{Blocking, Executor, Op, Work};
 /// small file is opened and read to the end with one hand-off in all.
 ///
 /// Reads go through adaptive read-ahead: the first fill is 8 KiB, and while reads stay
-/// sequential each fill grows (to 1 MiB) and the next chunk is read in the background while
+/// sequential each fill grows (to 2 MiB) and the next chunk is read in the background while
 /// the caller consumes this one. Reading a million lines, or a file in 64 KiB pieces, costs a
 /// few hundred hand-offs, and a file read a byte at a time costs one hand-off per 8 KiB at
 /// first. Seeking within the buffer needs no hand-off, nor does a seek to a known position
 /// (it is folded into the next hand-off).
 ///
-/// Writes are buffered (from 64 KiB, growing to 1 MiB) and a full buffer is written in the
+/// Writes are buffered (from 64 KiB, growing to 2 MiB) and a full buffer is written in the
 /// background while the caller fills the next: a million 16-byte writes cost a few dozen
 /// hand-offs. Written bytes reach the OS at `flush`, `close`, a seek, a read, or when the buffer
 /// fills; [`OpenOptions::buffer_size`] changes the sizes, or turns buffering off.

@@ -337,7 +337,7 @@ impl OpenOptions {
 
     /// Sets the size of the file's read-ahead and write-behind buffers: Python's `buffering`.
     ///
-    /// - By default, read-ahead starts at 8 KiB and grows (to 1 MiB) while reads are
+    /// - By default, read-ahead starts at 8 KiB and grows (to 2 MiB) while reads are
     ///   sequential, and write-behind starts at 64 KiB and grows the same way: a file read or
     ///   written in small pieces costs a hand-off per buffer, not per call.
     /// - `n > 0`: buffers of `n` bytes.

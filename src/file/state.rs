@@ -31,7 +31,7 @@ pub(super) const READ_START: usize = 8 * 1024;
 /// First write-behind buffer of a default-buffered file.
 const WRITE_START: usize = 64 * 1024;
 /// Largest read-ahead or write-behind buffer the adaptive policy grows to.
-const MAX_BUF: usize = 1024 * 1024;
+const MAX_BUF: usize = 2 * 1024 * 1024;
 /// Largest transfer one read or write call hands to the executor.
 pub(super) const MAX_CHUNK: usize = 2 * 1024 * 1024;
 
@@ -330,7 +330,7 @@ struct Busy<E: Executor> {
 /// How the file buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Buffering {
-    /// Read-ahead from 8 KiB and write-behind from 64 KiB, growing to 1 MiB while access is
+    /// Read-ahead from 8 KiB and write-behind from 64 KiB, growing to 2 MiB while access is
     /// sequential.
     Adaptive,
     /// Buffers of this many bytes; 0 is unbuffered.
@@ -734,7 +734,8 @@ impl<E: Executor> Core<E> {
     }
 
     /// Reads the next chunk in the background while the caller consumes this one, once access
-    /// looks sequential.
+    /// is sequential (two fills in a row without a seek): the pool thread's copy from the
+    /// kernel then overlaps the caller's copy out of the buffer.
     fn maybe_prefetch(&mut self, cx: &mut Context<'_>) {
         let remaining = self.rbuf.len() - self.rpos;
         if self.busy.is_some()
@@ -744,7 +745,6 @@ impl<E: Executor> Core<E> {
             || self.read_err.is_some()
             || !self.ahead.is_empty()
             || !self.wbuf.is_empty()
-            || remaining * 2 > self.rbuf.len()
         {
             return;
         }
@@ -785,11 +785,33 @@ impl<E: Executor> Core<E> {
 
     // ---- writing ----
 
+    /// Buffers `data`, or as much as fits; see [`poll_write_slow`](Self::poll_write_slow).
+    #[inline]
     pub(super) fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
+        // The common case, a small write with room in the buffer, in a few comparisons.
+        let fits = self.wbuf.len() + data.len() < self.write_size;
+        let reading = matches!(&self.busy, Some(b) if b.kind != Kind::Flush);
+        if fits
+            && !reading
+            && self.write_err.is_none()
+            && self.rbuf.is_empty()
+            && self.ahead.is_empty()
+            && self.shared.writable
+        {
+            self.wbuf.extend_from_slice(data);
+            if let Some(pos) = &mut self.pos {
+                *pos += data.len() as u64;
+            }
+            return Poll::Ready(Ok(data.len()));
+        }
+        self.poll_write_slow(cx, data)
+    }
+
+    fn poll_write_slow(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         if data.is_empty() {
             return Poll::Ready(Ok(0));
         }
