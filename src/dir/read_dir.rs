@@ -1,7 +1,6 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
@@ -12,7 +11,8 @@ use cap_std::fs::{FileType, Metadata};
 use futures_core::Stream;
 
 use crate::error::Context as _;
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::executor::batch::{Batches, Source};
+use crate::executor::{Blocking, Executor, Op};
 
 /// Entries fetched per hand-off.
 const BATCH: usize = 64;
@@ -64,15 +64,7 @@ pub struct DirReadDir<E: Executor = Blocking> {
     path: Arc<Path>,
     /// Whether entries' paths start with `path` (not when it is `.`).
     prefixed: bool,
-    state: State<E>,
-    buf: VecDeque<io::Result<Raw>>,
-}
-
-enum State<E: Executor> {
-    /// Between batches; `None` once the listing is exhausted.
-    Idle(Option<cap_std::fs::ReadDir>),
-    /// A batch in flight.
-    Busy(Pin<Box<Op<Fetch, E>>>),
+    batches: Batches<Listing, E>,
 }
 
 /// An entry as the pool thread read it.
@@ -81,44 +73,28 @@ struct Raw {
     file_type: Option<FileType>,
 }
 
-/// The work of one hand-off after the first: read one batch.
-struct Fetch {
+/// The open listing, and the path it lists for error messages.
+struct Listing {
     path: Arc<Path>,
     entries: cap_std::fs::ReadDir,
-    buf: VecDeque<io::Result<Raw>>,
 }
 
-impl Work for Fetch {
-    type Output = (Option<cap_std::fs::ReadDir>, VecDeque<io::Result<Raw>>);
+impl Source for Listing {
+    type Item = io::Result<Raw>;
 
-    fn run(self) -> io::Result<Self::Output> {
-        let Fetch {
-            path,
-            mut entries,
-            mut buf,
-        } = self;
-        let more = fetch(&mut entries, &path, &mut buf);
-        Ok((more.then_some(entries), buf))
-    }
-}
-
-/// Reads up to one batch into `buf`; false when the listing is exhausted.
-fn fetch(
-    entries: &mut cap_std::fs::ReadDir,
-    path: &Path,
-    buf: &mut VecDeque<io::Result<Raw>>,
-) -> bool {
-    for _ in 0..BATCH {
-        match entries.next() {
-            Some(Ok(entry)) => {
-                let file_type = entry.file_type().ok();
-                buf.push_back(Ok(Raw { entry, file_type }));
+    fn fill(mut self, buf: &mut VecDeque<io::Result<Raw>>) -> io::Result<Option<Self>> {
+        for _ in 0..BATCH {
+            match self.entries.next() {
+                Some(Ok(entry)) => {
+                    let file_type = entry.file_type().ok();
+                    buf.push_back(Ok(Raw { entry, file_type }));
+                }
+                Some(Err(e)) => buf.push_back(Err(e).at("read directory", &self.path)),
+                None => return Ok(None),
             }
-            Some(Err(e)) => buf.push_back(Err(e).at("read directory", path)),
-            None => return false,
         }
+        Ok(Some(self))
     }
-    true
 }
 
 // `E` is never pinned: the stream only ever hands out clones of it.
@@ -128,15 +104,17 @@ impl<E: Executor> DirReadDir<E> {
     /// Opens `path` beneath `root` and reads the first batch: the work of
     /// [`Dir::read_dir`](super::Dir::read_dir), whose caller names the path in errors.
     pub(super) fn open(root: &cap_std::fs::Dir, path: &Path, exec: E) -> io::Result<Self> {
-        let mut entries = root.read_dir(path)?;
+        let listing = Listing {
+            path: Arc::from(path),
+            entries: root.read_dir(path)?,
+        };
         let mut buf = VecDeque::new();
-        let more = fetch(&mut entries, path, &mut buf);
+        let more = listing.fill(&mut buf)?;
         Ok(DirReadDir {
             exec,
             path: Arc::from(path),
             prefixed: !path.components().all(|c| c == Component::CurDir),
-            state: State::Idle(more.then_some(entries)),
-            buf,
+            batches: Batches::resume(more, buf),
         })
     }
 
@@ -187,47 +165,17 @@ impl<E: Executor> DirReadDir<E> {
             .await
             .transpose()
     }
-
-    /// Makes sure the buffer holds an entry unless the listing is over.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.buf.is_empty() {
-            match &mut self.state {
-                State::Idle(None) => break,
-                State::Idle(Some(_)) => {
-                    let State::Idle(Some(entries)) =
-                        std::mem::replace(&mut self.state, State::Idle(None))
-                    else {
-                        unreachable!("matched above")
-                    };
-                    let fetch = Fetch {
-                        path: Arc::clone(&self.path),
-                        entries,
-                        buf: std::mem::take(&mut self.buf),
-                    };
-                    self.state = State::Busy(Box::pin(Op::new(fetch).on(self.exec.clone())));
-                }
-                State::Busy(op) => {
-                    let outcome = ready!(op.as_mut().poll(cx));
-                    self.state = State::Idle(None);
-                    let (entries, buf) = outcome?;
-                    self.state = State::Idle(entries);
-                    self.buf = buf;
-                }
-            }
-        }
-        Poll::Ready(Ok(()))
-    }
 }
 
 impl<E: Executor> Stream for DirReadDir<E> {
     type Item = io::Result<DirEntry<E>>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if let Err(e) = ready!(self.poll_fill(cx)) {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Err(e) = ready!(this.batches.poll_fill(&this.exec, cx)) {
             return Poll::Ready(Some(Err(e)));
         }
-        let this = &mut *self;
-        let item = this.buf.pop_front().map(|raw| {
+        let item = this.batches.pop().map(|raw| {
             raw.map(|raw| {
                 let name = raw.entry.file_name();
                 let path = match this.prefixed {
@@ -246,24 +194,16 @@ impl<E: Executor> Stream for DirReadDir<E> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self.state {
-            State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
-            _ => (self.buf.len(), None),
-        }
+        self.batches.size_hint()
     }
 }
 
 impl<E: Executor> fmt::Debug for DirReadDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Idle(Some(_)) => "open",
-            State::Idle(None) => "exhausted",
-            State::Busy(_) => "fetching",
-        };
         f.debug_struct("DirReadDir")
             .field("path", &self.path)
-            .field("state", &state)
-            .field("buffered", &self.buf.len())
+            .field("state", &self.batches.phase())
+            .field("buffered", &self.batches.buffered())
             .finish()
     }
 }

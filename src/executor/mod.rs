@@ -45,6 +45,7 @@
 //! # std::io::Result::Ok(()) }).unwrap();
 //! ```
 
+pub(crate) mod batch;
 mod blocking;
 mod inline;
 mod limit;

@@ -12,7 +12,8 @@ use std::task::{ready, Context, Poll};
 use futures_core::Stream;
 
 use crate::error::Context as _;
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::executor::batch::{Batches, Source};
+use crate::executor::{Blocking, Executor};
 
 /// Entries fetched per hand-off.
 const BATCH: usize = 64;
@@ -59,9 +60,7 @@ const BATCH: usize = 64;
 pub fn read_dir<P: AsRef<Path>>(path: P) -> ReadDir {
     ReadDir {
         exec: Blocking,
-        root: Arc::from(path.as_ref()),
-        state: State::Start,
-        buf: VecDeque::new(),
+        batches: Batches::new(Listing::Unopened(Arc::from(path.as_ref()))),
     }
 }
 
@@ -104,18 +103,14 @@ pub fn read_dir<P: AsRef<Path>>(path: P) -> ReadDir {
 /// ```
 pub struct ReadDir<E: Executor = Blocking> {
     exec: E,
-    root: Arc<Path>,
-    state: State<E>,
-    buf: VecDeque<io::Result<Raw>>,
+    batches: Batches<Listing, E>,
 }
 
-enum State<E: Executor> {
-    /// Not opened yet.
-    Start,
-    /// Between batches; `None` once the listing is exhausted (or failed to open).
-    Idle(Option<std::fs::ReadDir>),
-    /// A batch in flight.
-    Busy(Pin<Box<Op<Fetch, E>>>),
+/// The directory being listed: opened by the first hand-off, which also reads the first
+/// batch.
+enum Listing {
+    Unopened(Arc<Path>),
+    Open(Arc<Path>, std::fs::ReadDir),
 }
 
 /// An entry as the pool thread read it.
@@ -124,21 +119,16 @@ struct Raw {
     file_type: Option<FileType>,
 }
 
-/// The work of one hand-off: open the directory if needed, then read one batch.
-struct Fetch {
-    root: Arc<Path>,
-    dir: Option<std::fs::ReadDir>,
-    buf: VecDeque<io::Result<Raw>>,
-}
+impl Source for Listing {
+    type Item = io::Result<Raw>;
 
-impl Work for Fetch {
-    type Output = (Option<std::fs::ReadDir>, VecDeque<io::Result<Raw>>);
-
-    fn run(self) -> io::Result<Self::Output> {
-        let Fetch { root, dir, mut buf } = self;
-        let mut dir = match dir {
-            Some(dir) => dir,
-            None => std::fs::read_dir(&root).at("read directory", &root)?,
+    fn fill(self, buf: &mut VecDeque<io::Result<Raw>>) -> io::Result<Option<Self>> {
+        let (root, mut dir) = match self {
+            Listing::Unopened(root) => {
+                let dir = std::fs::read_dir(&root).at("read directory", &root)?;
+                (root, dir)
+            }
+            Listing::Open(root, dir) => (root, dir),
         };
         for _ in 0..BATCH {
             match dir.next() {
@@ -147,10 +137,10 @@ impl Work for Fetch {
                     file_type: entry.file_type().ok(),
                 })),
                 Some(Err(e)) => buf.push_back(Err(e).at("read directory", &root)),
-                None => return Ok((None, buf)),
+                None => return Ok(None),
             }
         }
-        Ok((Some(dir), buf))
+        Ok(Some(Listing::Open(root, dir)))
     }
 }
 
@@ -181,15 +171,9 @@ impl<E: Executor> ReadDir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn on<E2: Executor>(self, exec: E2) -> ReadDir<E2> {
-        assert!(
-            matches!(self.state, State::Start),
-            "`ReadDir::on` called after the listing was polled"
-        );
         ReadDir {
             exec,
-            root: self.root,
-            state: State::Start,
-            buf: self.buf,
+            batches: Batches::new(self.batches.into_unstarted("ReadDir::on", "listing")),
         }
     }
 
@@ -235,47 +219,18 @@ impl<E: Executor> ReadDir<E> {
             .await
             .transpose()
     }
-
-    /// Makes sure the buffer holds an entry unless the listing is over.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.buf.is_empty() {
-            match &mut self.state {
-                State::Idle(None) => break,
-                State::Start | State::Idle(Some(_)) => {
-                    let dir = match std::mem::replace(&mut self.state, State::Idle(None)) {
-                        State::Idle(dir) => dir,
-                        _ => None,
-                    };
-                    let fetch = Fetch {
-                        root: Arc::clone(&self.root),
-                        dir,
-                        buf: std::mem::take(&mut self.buf),
-                    };
-                    self.state = State::Busy(Box::pin(Op::new(fetch).on(self.exec.clone())));
-                }
-                State::Busy(op) => {
-                    let outcome = ready!(op.as_mut().poll(cx));
-                    self.state = State::Idle(None);
-                    let (dir, buf) = outcome?;
-                    self.state = State::Idle(dir);
-                    self.buf = buf;
-                }
-            }
-        }
-        Poll::Ready(Ok(()))
-    }
 }
 
 impl<E: Executor> Stream for ReadDir<E> {
     type Item = io::Result<DirEntry<E>>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if let Err(e) = ready!(self.poll_fill(cx)) {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Err(e) = ready!(this.batches.poll_fill(&this.exec, cx)) {
             return Poll::Ready(Some(Err(e)));
         }
-        let this = &mut *self;
         let exec = &this.exec;
-        let item = this.buf.pop_front().map(|raw| {
+        let item = this.batches.pop().map(|raw| {
             raw.map(|raw| DirEntry {
                 path: raw.path,
                 file_type: raw.file_type,
@@ -286,10 +241,7 @@ impl<E: Executor> Stream for ReadDir<E> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self.state {
-            State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
-            _ => (self.buf.len(), None),
-        }
+        self.batches.size_hint()
     }
 }
 
@@ -304,16 +256,9 @@ impl<E: Executor> IntoFuture for ReadDir<E> {
 
 impl<E: Executor> fmt::Debug for ReadDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Start => "not opened",
-            State::Idle(Some(_)) => "open",
-            State::Idle(None) => "exhausted",
-            State::Busy(_) => "fetching",
-        };
         f.debug_struct("ReadDir")
-            .field("path", &self.root)
-            .field("state", &state)
-            .field("buffered", &self.buf.len())
+            .field("state", &self.batches.phase())
+            .field("buffered", &self.batches.buffered())
             .finish()
     }
 }
@@ -352,7 +297,7 @@ impl<E: Executor> Future for ReadDirFuture<E> {
             .dir
             .as_mut()
             .expect("`ReadDirFuture` polled after completion");
-        ready!(dir.poll_fill(cx))?;
+        ready!(dir.batches.poll_fill(&dir.exec, cx))?;
         Poll::Ready(Ok(self.dir.take().expect("checked above")))
     }
 }

@@ -2,7 +2,6 @@ use std::collections::VecDeque;
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs::FileType;
-use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -13,7 +12,8 @@ use futures_core::{FusedStream, Stream};
 use walkdir::WalkDir;
 
 use crate::error;
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::executor::batch::{Batches, Source};
+use crate::executor::{Blocking, Executor};
 
 /// Items taken from the walk per hand-off: the stream never buffers more.
 const BATCH: usize = 128;
@@ -65,12 +65,11 @@ const BATCH: usize = 128;
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn walk<P: AsRef<Path>>(root: P) -> Walk {
-    let root = root.as_ref();
+    let root: Arc<Path> = Arc::from(root.as_ref());
     Walk {
         exec: Blocking,
-        root: Arc::from(root),
-        state: State::Start(WalkDir::new(root)),
-        buf: VecDeque::new(),
+        batches: Batches::new(Walking::Unstarted(WalkDir::new(&root), Arc::clone(&root))),
+        root,
     }
 }
 
@@ -138,43 +137,31 @@ pub fn walk<P: AsRef<Path>>(root: P) -> Walk {
 pub struct Walk<E: Executor = Blocking> {
     exec: E,
     root: Arc<Path>,
-    state: State<E>,
-    buf: VecDeque<io::Result<WalkEntry>>,
+    batches: Batches<Walking, E>,
 }
 
-enum State<E: Executor> {
-    /// Not started; still configurable.
-    Start(WalkDir),
-    /// Between batches; `None` once the walk is over.
-    Idle(Option<walkdir::IntoIter>),
-    /// A batch in flight.
-    Busy(Pin<Box<Op<Fetch, E>>>),
+/// The walk: configured until the first hand-off starts it.
+enum Walking {
+    Unstarted(WalkDir, Arc<Path>),
+    Started(walkdir::IntoIter, Arc<Path>),
 }
 
-/// The work of one hand-off: advance the walk by one batch.
-struct Fetch {
-    root: Arc<Path>,
-    walk: walkdir::IntoIter,
-    buf: VecDeque<io::Result<WalkEntry>>,
-}
+impl Source for Walking {
+    type Item = io::Result<WalkEntry>;
 
-impl Work for Fetch {
-    type Output = (Option<walkdir::IntoIter>, VecDeque<io::Result<WalkEntry>>);
-
-    fn run(self) -> io::Result<Self::Output> {
-        let Fetch {
-            root,
-            mut walk,
-            mut buf,
-        } = self;
+    fn fill(self, buf: &mut VecDeque<Self::Item>) -> io::Result<Option<Self>> {
+        let (mut walk, root) = match self {
+            Walking::Unstarted(walk, root) => (walk.into_iter(), root),
+            Walking::Started(walk, root) => (walk, root),
+        };
         while buf.len() < BATCH {
             match walk.next() {
                 Some(Ok(entry)) => buf.push_back(Ok(WalkEntry::new(entry))),
                 Some(Err(e)) => buf.push_back(Err(convert(e, &root))),
-                None => return Ok((None, buf)),
+                None => return Ok(None),
             }
         }
-        Ok((Some(walk), buf))
+        Ok(Some(Walking::Started(walk, root)))
     }
 }
 
@@ -219,15 +206,10 @@ impl<E: Executor> Walk<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn on<E2: Executor>(self, exec: E2) -> Walk<E2> {
-        let walk = match self.state {
-            State::Start(walk) => walk,
-            _ => panic!("`Walk::on` called after the walk was polled"),
-        };
         Walk {
             exec,
             root: self.root,
-            state: State::Start(walk),
-            buf: self.buf,
+            batches: Batches::new(self.batches.into_unstarted("Walk::on", "walk")),
         }
     }
 
@@ -379,79 +361,42 @@ impl<E: Executor> Walk<E> {
 
     /// Applies a `walkdir` option before the walk starts.
     fn configure(mut self, name: &str, f: impl FnOnce(WalkDir) -> WalkDir) -> Self {
-        match std::mem::replace(&mut self.state, State::Idle(None)) {
-            State::Start(walk) => self.state = State::Start(f(walk)),
-            _ => panic!("`Walk::{name}` called after the walk was polled"),
-        }
+        let method = format!("Walk::{name}");
+        self.batches = match self.batches.into_unstarted(&method, "walk") {
+            Walking::Unstarted(walk, root) => Batches::new(Walking::Unstarted(f(walk), root)),
+            Walking::Started(..) => unreachable!("a walk starts with its first hand-off"),
+        };
         self
-    }
-
-    /// Makes sure the buffer holds an item unless the walk is over.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.buf.is_empty() {
-            match &mut self.state {
-                State::Idle(None) => break,
-                State::Start(_) | State::Idle(Some(_)) => {
-                    let walk = match std::mem::replace(&mut self.state, State::Idle(None)) {
-                        State::Start(walk) => walk.into_iter(),
-                        State::Idle(Some(walk)) => walk,
-                        _ => unreachable!("matched above"),
-                    };
-                    let fetch = Fetch {
-                        root: Arc::clone(&self.root),
-                        walk,
-                        buf: std::mem::take(&mut self.buf),
-                    };
-                    self.state = State::Busy(Box::pin(Op::new(fetch).on(self.exec.clone())));
-                }
-                State::Busy(op) => {
-                    let outcome = ready!(op.as_mut().poll(cx));
-                    self.state = State::Idle(None);
-                    let (walk, buf) = outcome?;
-                    self.state = State::Idle(walk);
-                    self.buf = buf;
-                }
-            }
-        }
-        Poll::Ready(Ok(()))
     }
 }
 
 impl<E: Executor> Stream for Walk<E> {
     type Item = io::Result<WalkEntry>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
         // An executor that lost a batch ends the walk: the walk itself went with it.
-        ready!(self.poll_fill(cx))?;
-        Poll::Ready(self.buf.pop_front())
+        ready!(this.batches.poll_fill(&this.exec, cx))?;
+        Poll::Ready(this.batches.pop())
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self.state {
-            State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
-            _ => (self.buf.len(), None),
-        }
+        self.batches.size_hint()
     }
 }
 
 impl<E: Executor> FusedStream for Walk<E> {
     fn is_terminated(&self) -> bool {
-        matches!(self.state, State::Idle(None)) && self.buf.is_empty()
+        self.batches.is_done()
     }
 }
 
 impl<E: Executor> fmt::Debug for Walk<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Start(_) => "not started",
-            State::Idle(Some(_)) => "walking",
-            State::Idle(None) => "done",
-            State::Busy(_) => "fetching",
-        };
         f.debug_struct("Walk")
             .field("root", &self.root)
-            .field("state", &state)
-            .field("buffered", &self.buf.len())
+            .field("state", &self.batches.phase())
+            .field("buffered", &self.batches.buffered())
             .finish()
     }
 }

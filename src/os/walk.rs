@@ -1,7 +1,6 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -10,7 +9,8 @@ use std::task::{ready, Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::executor::batch::{Batches, Source};
+use crate::executor::{Blocking, Executor};
 
 /// Names (plus one per directory) gathered per hand-off before the batch is closed; a batch
 /// ends after the directory that reaches it.
@@ -69,12 +69,19 @@ type Triple = (PathBuf, Vec<OsString>, Vec<OsString>);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn walk<P: AsRef<Path>>(top: P) -> Walk {
+    let top = top.as_ref();
+    let cursor = Cursor {
+        follow_links: false,
+        stack: vec![Pending {
+            path: top.to_owned(),
+            ancestors: None,
+        }],
+    };
     Walk {
         exec: Blocking,
-        top: Arc::from(top.as_ref()),
+        top: Arc::from(top),
         follow_links: false,
-        state: State::Start,
-        buf: VecDeque::new(),
+        batches: Batches::new(cursor),
     }
 }
 
@@ -123,17 +130,7 @@ pub struct Walk<E: Executor = Blocking> {
     exec: E,
     top: Arc<Path>,
     follow_links: bool,
-    state: State<E>,
-    buf: VecDeque<Triple>,
-}
-
-enum State<E: Executor> {
-    /// Not started; still configurable.
-    Start,
-    /// Between batches; `None` once the walk is over.
-    Idle(Option<Cursor>),
-    /// A batch in flight.
-    Busy(Pin<Box<Op<Fetch, E>>>),
+    batches: Batches<Cursor, E>,
 }
 
 /// Where the walk stands: the directories still to list, the next one last.
@@ -228,32 +225,22 @@ impl Cursor {
     }
 }
 
-/// The work of one hand-off: list directories until the batch is full or the walk is over.
-struct Fetch {
-    cursor: Cursor,
-    buf: VecDeque<Triple>,
-}
+impl Source for Cursor {
+    type Item = Triple;
 
-impl Work for Fetch {
-    type Output = (Option<Cursor>, VecDeque<Triple>);
-
-    fn run(self) -> io::Result<Self::Output> {
-        let Fetch {
-            mut cursor,
-            mut buf,
-        } = self;
+    /// Lists directories until the batch is full or the walk is over.
+    fn fill(mut self, buf: &mut VecDeque<Triple>) -> io::Result<Option<Self>> {
         let mut names = 0;
         while names < BATCH {
-            let Some(dir) = cursor.stack.pop() else {
-                return Ok((None, buf));
+            let Some(dir) = self.stack.pop() else {
+                return Ok(None);
             };
-            if let Some(triple) = cursor.visit(dir) {
+            if let Some(triple) = self.visit(dir) {
                 names += 1 + triple.1.len() + triple.2.len();
                 buf.push_back(triple);
             }
         }
-        let more = !cursor.stack.is_empty();
-        Ok((more.then_some(cursor), buf))
+        Ok((!self.stack.is_empty()).then_some(self))
     }
 }
 
@@ -283,16 +270,11 @@ impl<E: Executor> Walk<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn on<E2: Executor>(self, exec: E2) -> Walk<E2> {
-        assert!(
-            matches!(self.state, State::Start),
-            "`Walk::on` called after the walk was polled"
-        );
         Walk {
             exec,
             top: self.top,
             follow_links: self.follow_links,
-            state: State::Start,
-            buf: self.buf,
+            batches: Batches::new(self.batches.into_unstarted("Walk::on", "walk")),
         }
     }
 
@@ -343,84 +325,41 @@ impl<E: Executor> Walk<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn follow_links(mut self, yes: bool) -> Self {
-        assert!(
-            matches!(self.state, State::Start),
-            "`Walk::follow_links` called after the walk was polled"
-        );
+        let mut cursor = self.batches.into_unstarted("Walk::follow_links", "walk");
+        cursor.follow_links = yes;
         self.follow_links = yes;
+        self.batches = Batches::new(cursor);
         self
-    }
-
-    /// Makes sure the buffer holds an item unless the walk is over.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.buf.is_empty() {
-            match &mut self.state {
-                State::Idle(None) => break,
-                State::Start | State::Idle(Some(_)) => {
-                    let cursor = match std::mem::replace(&mut self.state, State::Idle(None)) {
-                        State::Idle(Some(cursor)) => cursor,
-                        _ => Cursor {
-                            follow_links: self.follow_links,
-                            stack: vec![Pending {
-                                path: self.top.to_path_buf(),
-                                ancestors: None,
-                            }],
-                        },
-                    };
-                    let fetch = Fetch {
-                        cursor,
-                        buf: std::mem::take(&mut self.buf),
-                    };
-                    self.state = State::Busy(Box::pin(Op::new(fetch).on(self.exec.clone())));
-                }
-                State::Busy(op) => {
-                    let outcome = ready!(op.as_mut().poll(cx));
-                    self.state = State::Idle(None);
-                    let (cursor, buf) = outcome?;
-                    self.state = State::Idle(cursor);
-                    self.buf = buf;
-                }
-            }
-        }
-        Poll::Ready(Ok(()))
     }
 }
 
 impl<E: Executor> Stream for Walk<E> {
     type Item = io::Result<Triple>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        ready!(self.poll_fill(cx))?;
-        Poll::Ready(self.buf.pop_front().map(Ok))
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        ready!(this.batches.poll_fill(&this.exec, cx))?;
+        Poll::Ready(this.batches.pop().map(Ok))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self.state {
-            State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
-            _ => (self.buf.len(), None),
-        }
+        self.batches.size_hint()
     }
 }
 
 impl<E: Executor> FusedStream for Walk<E> {
     fn is_terminated(&self) -> bool {
-        matches!(self.state, State::Idle(None)) && self.buf.is_empty()
+        self.batches.is_done()
     }
 }
 
 impl<E: Executor> fmt::Debug for Walk<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Start => "not started",
-            State::Idle(Some(_)) => "walking",
-            State::Idle(None) => "done",
-            State::Busy(_) => "fetching",
-        };
         f.debug_struct("Walk")
             .field("top", &self.top)
             .field("follow_links", &self.follow_links)
-            .field("state", &state)
-            .field("buffered", &self.buf.len())
+            .field("state", &self.batches.phase())
+            .field("buffered", &self.batches.buffered())
             .finish()
     }
 }

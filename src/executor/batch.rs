@@ -1,0 +1,147 @@
+//! Streams fed by a blocking source a batch at a time: directory listings and walks.
+//!
+//! The source (a `std::fs::ReadDir`, a `walkdir` iterator, ...) moves onto the executor for
+//! one hand-off, appends up to a batch of items to the stream's buffer, and comes back. The
+//! stream holds at most one batch, and a source in flight when the stream is dropped finishes
+//! its one batch on the executor and is dropped there.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::mem;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::{Executor, Op, Work};
+
+/// A blocking source of items.
+pub(crate) trait Source: Send + Sized + 'static {
+    type Item: Send + 'static;
+
+    /// Appends up to one batch of items to `buf`; `None` once the source is exhausted.
+    ///
+    /// An `Err` ends the stream after the items already in `buf`: the source is gone.
+    fn fill(self, buf: &mut VecDeque<Self::Item>) -> io::Result<Option<Self>>;
+}
+
+/// One hand-off: the source and the (empty) buffer travel to the executor and back.
+struct Fill<S: Source> {
+    source: S,
+    buf: VecDeque<S::Item>,
+}
+
+impl<S: Source> Work for Fill<S> {
+    type Output = (Option<S>, VecDeque<S::Item>);
+
+    fn run(self) -> io::Result<Self::Output> {
+        let Fill { source, mut buf } = self;
+        let source = source.fill(&mut buf)?;
+        Ok((source, buf))
+    }
+}
+
+enum State<S: Source, E: Executor> {
+    /// Not polled yet: the source can still be configured, and the executor changed.
+    Start(S),
+    /// Between batches; `None` once the source is exhausted or failed.
+    Idle(Option<S>),
+    /// A batch in flight.
+    Busy(Pin<Box<Op<Fill<S>, E>>>),
+}
+
+/// The state of a batched stream: its source, or the hand-off it is on, and the buffer.
+pub(crate) struct Batches<S: Source, E: Executor> {
+    state: State<S, E>,
+    buf: VecDeque<S::Item>,
+}
+
+impl<S: Source, E: Executor> Batches<S, E> {
+    pub(crate) fn new(source: S) -> Self {
+        Batches {
+            state: State::Start(source),
+            buf: VecDeque::new(),
+        }
+    }
+
+    /// A stream whose first batch was read by the hand-off that opened its source.
+    pub(crate) fn resume(source: Option<S>, buf: VecDeque<S::Item>) -> Self {
+        Batches {
+            state: State::Idle(source),
+            buf,
+        }
+    }
+
+    /// The source, to configure it, or to move the stream to another executor.
+    ///
+    /// # Panics
+    ///
+    /// If the stream was polled already: "`{method}` called after the {noun} was polled".
+    pub(crate) fn into_unstarted(self, method: &str, noun: &str) -> S {
+        match self.state {
+            State::Start(source) => source,
+            _ => panic!("`{method}` called after the {noun} was polled"),
+        }
+    }
+
+    /// Makes sure the buffer holds an item unless the source is over, fetching a batch on
+    /// `exec` if needed.
+    pub(crate) fn poll_fill(&mut self, exec: &E, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.buf.is_empty() {
+            match &mut self.state {
+                State::Idle(None) => break,
+                State::Start(_) | State::Idle(Some(_)) => {
+                    let source = match mem::replace(&mut self.state, State::Idle(None)) {
+                        State::Start(source) | State::Idle(Some(source)) => source,
+                        _ => unreachable!("matched above"),
+                    };
+                    let fill = Fill {
+                        source,
+                        buf: mem::take(&mut self.buf),
+                    };
+                    self.state = State::Busy(Box::pin(Op::new(fill).on(exec.clone())));
+                }
+                State::Busy(op) => {
+                    let outcome = ready!(op.as_mut().poll(cx));
+                    self.state = State::Idle(None);
+                    let (source, buf) = outcome?;
+                    self.state = State::Idle(source);
+                    self.buf = buf;
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// The next buffered item.
+    pub(crate) fn pop(&mut self) -> Option<S::Item> {
+        self.buf.pop_front()
+    }
+
+    /// How many items are buffered.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The source is over and the buffer empty.
+    pub(crate) fn is_done(&self) -> bool {
+        matches!(self.state, State::Idle(None)) && self.buf.is_empty()
+    }
+
+    /// `Stream::size_hint` for a stream that yields each buffered item.
+    pub(crate) fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.state {
+            State::Idle(None) => (self.buf.len(), Some(self.buf.len())),
+            _ => (self.buf.len(), None),
+        }
+    }
+
+    /// Where the stream is, for `Debug`.
+    pub(crate) fn phase(&self) -> &'static str {
+        match self.state {
+            State::Start(_) => "not started",
+            State::Idle(Some(_)) => "between batches",
+            State::Idle(None) => "done",
+            State::Busy(_) => "fetching",
+        }
+    }
+}
