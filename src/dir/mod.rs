@@ -2,6 +2,7 @@
 
 mod open;
 mod read_dir;
+mod walk;
 
 use std::fmt;
 use std::io;
@@ -12,6 +13,7 @@ use cap_std::fs::{Metadata, OpenOptions as CapOpenOptions};
 
 pub use self::open::{DirOpen, DirOpenAmbient};
 pub use self::read_dir::{DirEntry, DirReadDir};
+pub use self::walk::{DirWalk, DirWalkEntry};
 
 use crate::error::Context as _;
 use crate::executor::{Blocking, Executor, Op, Work};
@@ -862,6 +864,65 @@ impl<E: Executor> Dir<E> {
         self.on_path("read directory", path.as_ref(), move |dir, path| {
             DirReadDir::open(dir, path, exec)
         })
+    }
+
+    /// Walks the tree at `path` (`"."` for this whole directory) recursively, top-down, as
+    /// [`crate::fs::walk`] does, without ever leaving this directory. The returned
+    /// [`DirWalk`] is the stream itself: nothing happens until it is polled, then entries come
+    /// in batches of up to 128 per hand-off to this directory's executor. Configure it first
+    /// with [`max_depth`](DirWalk::max_depth), [`min_depth`](DirWalk::min_depth) and
+    /// [`sort_by_file_name`](DirWalk::sort_by_file_name).
+    ///
+    /// The first item is `path` itself (depth 0), as given; the paths of the entries below it
+    /// are relative to this `Dir` (`a`, `a/b`, `a/b/file`; without a leading `./` when `path`
+    /// is `.`). Symlinks below `path` are yielded as symlinks and never followed; there is no
+    /// `follow_links`, see [`DirWalk`].
+    ///
+    /// # Errors
+    ///
+    /// Errors are items, and the walk goes on after each: a directory that cannot be read is
+    /// its entry, then one error naming it (``failed to walk `a/b`: ...``, the OS error's kind
+    /// kept). When `path` leads outside this directory (`..`, an absolute path, a symlink
+    /// out), the walk is one `PermissionDenied` item naming it; when it is missing, one
+    /// `NotFound` item.
+    ///
+    /// # Cancel safety
+    ///
+    /// See [`DirWalk`]: dropping the stream stops the walk; a batch in flight finishes on the
+    /// executor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::{StreamExt, TryStreamExt};
+    /// use std::io::ErrorKind;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(tmp.path().join("public/a/b"))?;
+    /// std::fs::write(tmp.path().join("public/a/b/file"), "")?;
+    /// std::fs::write(tmp.path().join("secret"), "")?;
+    /// std::os::unix::fs::symlink("..", tmp.path().join("public/a/up"))?;
+    /// let public = Dir::open_ambient(tmp.path().join("public")).await?;
+    ///
+    /// let found: Vec<_> = public
+    ///     .walk("a")
+    ///     .sort_by_file_name()
+    ///     .map_ok(|e| (e.path().to_string_lossy().into_owned(), e.depth()))
+    ///     .try_collect()
+    ///     .await?;
+    /// let expected = [("a", 0), ("a/b", 1), ("a/b/file", 2), ("a/up", 1)];
+    /// assert_eq!(found, expected.map(|(p, d)| (p.to_owned(), d)));
+    ///
+    /// let items: Vec<_> = public.walk("../").collect::<Vec<_>>().await;
+    /// assert_eq!(items.len(), 1);
+    /// assert_eq!(items[0].as_ref().unwrap_err().kind(), ErrorKind::PermissionDenied);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    #[doc(alias = "walkdir")]
+    pub fn walk<P: AsRef<Path>>(&self, path: P) -> DirWalk<E> {
+        DirWalk::new(Arc::clone(&self.inner), path.as_ref(), self.exec.clone())
     }
 }
 

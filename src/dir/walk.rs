@@ -1,0 +1,655 @@
+use std::collections::VecDeque;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use cap_std::fs::FileType;
+use futures_core::{FusedStream, Stream};
+
+use crate::error;
+use crate::executor::batch::{Batches, Source};
+use crate::executor::{Blocking, Executor};
+
+/// Items taken from the walk per hand-off: the stream never buffers more.
+const BATCH: usize = 128;
+
+/// A recursive walk beneath a [`Dir`](super::Dir), a [`Stream`] of [`DirWalkEntry`]: returned by
+/// [`Dir::walk`](super::Dir::walk). The confined counterpart of [`fs::walk`](crate::fs::walk).
+///
+/// The walk is top-down: the path given to [`Dir::walk`](super::Dir::walk) comes first
+/// (depth 0), then every entry below it, each directory before its contents. Paths are
+/// relative to the `Dir`, starting with the path given: `walk("a")` yields `a`, `a/b`,
+/// `a/b/c`, ...; `walk(".")` yields `.`, then `a`, `a/b`, ... Within a directory, entries come
+/// in the order the OS gives unless [`sort_by_file_name`](DirWalk::sort_by_file_name) is set.
+///
+/// # Symlinks
+///
+/// Below the path given, no symlink is ever followed: a symlink is yielded as a symlink entry
+/// and not descended into, wherever it points. Subdirectories are opened by name from their
+/// parent's handle with `O_NOFOLLOW` (on Unix), so a directory swapped for a symlink while the
+/// walk runs is an error item, never a way out. The path given itself is resolved as every
+/// path given to a `Dir` is: symlinks in it that stay inside are followed, and its entry then
+/// has its target's type.
+///
+/// There is no `follow_links` option, unlike [`fs::walk`](crate::fs::walk): a link leading
+/// outside the `Dir` would be refused anyway, and a link to a directory inside it would have
+/// that directory walked twice (or forever, for a link to an ancestor), under two paths.
+///
+/// # Hand-offs and memory
+///
+/// Each hand-off to the `Dir`'s executor moves the walk to a pool thread, takes up to 128
+/// entries from it and brings it back, so a tree of `n` entries costs about `n / 128`
+/// hand-offs, whatever its shape. Memory is bounded by one batch plus, for each directory on
+/// the current path, its open handle and its listing (two file descriptors per level; in a
+/// tree deeper than the process's file descriptor limit allows, the directories past it are
+/// error items). With [`sort_by_file_name`](DirWalk::sort_by_file_name), the names in each
+/// directory on the current path are held instead of its listing. Never by the size of the
+/// tree.
+///
+/// [`Stream::size_hint`]'s lower bound is the number of entries buffered, never more than one
+/// batch.
+///
+/// # Errors
+///
+/// Errors are items; the walk goes on after each one. An `Err` item for:
+///
+/// - a directory that cannot be read: its entry comes first, then the error, and it is not
+///   descended into;
+/// - an entry that cannot be read, or a listing that fails (the rest of that directory is
+///   skipped);
+/// - a path given that cannot be walked: missing (`NotFound`), or leading outside the `Dir`
+///   (`PermissionDenied`, see the [attack table](super::Dir#attacks)). Then it is the only
+///   item.
+///
+/// Errors keep the [`kind`](io::Error::kind) of the OS error, name the path relative to the
+/// `Dir` and give the original error as [`source`](std::error::Error::source):
+/// ``failed to walk `a/locked`: Permission denied (os error 13)``.
+///
+/// # Cancel safety
+///
+/// Polling for the next entry and dropping the future loses nothing: a batch in flight lands
+/// in the stream's buffer when polled again. Dropping the `DirWalk` lets a batch in flight
+/// finish on the executor, and the walk is then dropped, closing its directories; no further
+/// hand-off happens.
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::Dir;
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let tmp = tempfile::tempdir()?;
+/// for i in 0..10 {
+///     std::fs::create_dir(tmp.path().join(format!("d{i}")))?;
+///     std::fs::write(tmp.path().join(format!("d{i}/f")), "")?;
+/// }
+/// let root = Dir::open_ambient(tmp.path()).await?;
+/// let mut walk = root.walk(".");
+/// let (mut dirs, mut files) = (0, 0);
+/// while let Some(entry) = walk.next().await {
+///     let entry = entry?;
+///     if entry.file_type().is_dir() {
+///         dirs += 1;
+///     } else {
+///         files += 1;
+///     }
+/// }
+/// assert_eq!((dirs, files), (11, 10)); // `.`, ten directories, a file in each
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[must_use = "streams do nothing unless polled"]
+#[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
+pub struct DirWalk<E: Executor = Blocking> {
+    exec: E,
+    /// The path given, for `Debug`.
+    rel: Arc<Path>,
+    batches: Batches<Walker, E>,
+}
+
+// `E` is never pinned: the stream only ever hands out clones of it.
+impl<E: Executor> Unpin for DirWalk<E> {}
+
+impl<E: Executor> DirWalk<E> {
+    /// The walk of `rel` beneath `root`, not started: the work of
+    /// [`Dir::walk`](super::Dir::walk).
+    pub(super) fn new(root: Arc<cap_std::fs::Dir>, rel: &Path, exec: E) -> Self {
+        DirWalk {
+            exec,
+            rel: Arc::from(rel),
+            batches: Batches::new(Walker {
+                root,
+                rel: rel.to_owned(),
+                min_depth: 0,
+                max_depth: usize::MAX,
+                sort: false,
+                started: false,
+                stack: Vec::new(),
+                pending: None,
+            }),
+        }
+    }
+
+    /// The executor batches are taken on, the walked [`Dir`](super::Dir)'s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Dir, Inline};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).on(Inline).await?;
+    /// assert_eq!(*root.walk(".").executor(), Inline);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn executor(&self) -> &E {
+        &self.exec
+    }
+
+    /// Yields no entry deeper than `depth`, and does not descend past it: the path given is
+    /// depth 0, its entries depth 1, and so on. `max_depth(0)` yields the path given alone.
+    ///
+    /// As in `walkdir`, a `max_depth` below an earlier [`min_depth`](DirWalk::min_depth) is
+    /// raised to it.
+    ///
+    /// # Panics
+    ///
+    /// If the walk was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(tmp.path().join("a/b/c"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let paths: Vec<_> = root
+    ///     .walk("a")
+    ///     .max_depth(1)
+    ///     .map_ok(|e| (e.path().to_owned(), e.depth()))
+    ///     .try_collect()
+    ///     .await?;
+    /// assert_eq!(paths, [("a".into(), 0), ("a/b".into(), 1)]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn max_depth(self, depth: usize) -> Self {
+        self.configure("max_depth", |walker| {
+            walker.max_depth = depth.max(walker.min_depth);
+        })
+    }
+
+    /// Yields no entry shallower than `depth` (the walk still goes through them):
+    /// `min_depth(1)` leaves out the path given itself.
+    ///
+    /// As in `walkdir`, a `min_depth` above an earlier [`max_depth`](DirWalk::max_depth) is
+    /// lowered to it.
+    ///
+    /// # Panics
+    ///
+    /// If the walk was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    /// use std::path::PathBuf;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(tmp.path().join("a/b/c"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let paths: Vec<PathBuf> = root
+    ///     .walk(".")
+    ///     .min_depth(2)
+    ///     .map_ok(|e| e.path().to_owned())
+    ///     .try_collect()
+    ///     .await?;
+    /// assert_eq!(paths, [PathBuf::from("a/b"), PathBuf::from("a/b/c")]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn min_depth(self, depth: usize) -> Self {
+        self.configure("min_depth", |walker| {
+            walker.min_depth = depth.min(walker.max_depth);
+        })
+    }
+
+    /// Yields the entries of each directory sorted by file name (byte order on Unix), instead
+    /// of the order the OS gives.
+    ///
+    /// Sorting needs all of a directory's entries at once, so the walk then holds the names in
+    /// each directory on the current path in memory.
+    ///
+    /// # Panics
+    ///
+    /// If the walk was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// for name in ["c", "a", "b"] {
+    ///     std::fs::create_dir(tmp.path().join(name))?;
+    ///     std::fs::write(tmp.path().join(name).join("f"), "")?;
+    /// }
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let paths: Vec<_> = root
+    ///     .walk(".")
+    ///     .min_depth(1)
+    ///     .sort_by_file_name()
+    ///     .map_ok(|e| e.path().to_string_lossy().into_owned())
+    ///     .try_collect()
+    ///     .await?;
+    /// assert_eq!(paths, ["a", "a/f", "b", "b/f", "c", "c/f"]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn sort_by_file_name(self) -> Self {
+        self.configure("sort_by_file_name", |walker| walker.sort = true)
+    }
+
+    /// Changes an option before the walk starts.
+    fn configure(mut self, name: &str, f: impl FnOnce(&mut Walker)) -> Self {
+        let mut walker = self
+            .batches
+            .into_unstarted(&format!("DirWalk::{name}"), "walk");
+        f(&mut walker);
+        self.batches = Batches::new(walker);
+        self
+    }
+}
+
+impl<E: Executor> Stream for DirWalk<E> {
+    type Item = io::Result<DirWalkEntry>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        // An executor that lost a batch ends the walk: the walk itself went with it.
+        ready!(this.batches.poll_fill(&this.exec, cx))?;
+        Poll::Ready(this.batches.pop())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.batches.size_hint()
+    }
+}
+
+impl<E: Executor> FusedStream for DirWalk<E> {
+    fn is_terminated(&self) -> bool {
+        self.batches.is_done()
+    }
+}
+
+impl<E: Executor> fmt::Debug for DirWalk<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DirWalk")
+            .field("path", &self.rel)
+            .field("state", &self.batches.phase())
+            .field("buffered", &self.batches.buffered())
+            .finish()
+    }
+}
+
+/// The walk itself, synchronous: moved to the executor for each batch and back.
+struct Walker {
+    root: Arc<cap_std::fs::Dir>,
+    /// The path given.
+    rel: PathBuf,
+    min_depth: usize,
+    max_depth: usize,
+    sort: bool,
+    /// Whether the path given has been looked at.
+    started: bool,
+    /// The open directories of the current path, the path given first: the entries of
+    /// `stack[i]` are at depth `i + 1`.
+    stack: Vec<Frame>,
+    /// The error of a directory whose entry was just yielded: the next item.
+    pending: Option<io::Error>,
+}
+
+/// An open directory of the current path.
+struct Frame {
+    dir: cap_std::fs::Dir,
+    /// Its path relative to the root, as its entries' paths start.
+    path: PathBuf,
+    /// Whether its entries' paths start with `path` (not when it is the path given and that
+    /// is `.`).
+    prefixed: bool,
+    listing: Listing,
+}
+
+/// What is left of a directory's entries.
+enum Listing {
+    /// In the order the OS gives, read as the walk goes.
+    Os(cap_std::fs::ReadDir),
+    /// Read at once and sorted by name.
+    Sorted(std::vec::IntoIter<Listed>),
+    /// The listing failed; nothing more is read from it.
+    Failed,
+}
+
+/// An entry as listed: its name and type, or an error already naming its path.
+type Listed = io::Result<(OsString, FileType)>;
+
+impl Frame {
+    /// Lists `dir`, whose path is `path`.
+    fn new(dir: cap_std::fs::Dir, path: PathBuf, prefixed: bool, sort: bool) -> io::Result<Self> {
+        let entries = dir.entries()?;
+        let mut frame = Frame {
+            dir,
+            path,
+            prefixed,
+            listing: Listing::Os(entries),
+        };
+        if sort {
+            let mut all = Vec::new();
+            while let Some(listed) = frame.next() {
+                all.push(listed);
+            }
+            // As walkdir does: errors first, then names in byte order.
+            all.sort_by(|a, b| match (a, b) {
+                (Ok(a), Ok(b)) => a.0.cmp(&b.0),
+                (Err(_), Err(_)) => std::cmp::Ordering::Equal,
+                (Err(_), Ok(_)) => std::cmp::Ordering::Less,
+                (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
+            });
+            frame.listing = Listing::Sorted(all.into_iter());
+        }
+        Ok(frame)
+    }
+
+    /// The path of the entry `name` of this directory.
+    fn child(&self, name: &OsStr) -> PathBuf {
+        match self.prefixed {
+            true => self.path.join(name),
+            false => PathBuf::from(name),
+        }
+    }
+
+    /// The next entry, `None` at the end.
+    fn next(&mut self) -> Option<Listed> {
+        let entries = match &mut self.listing {
+            Listing::Os(entries) => entries,
+            Listing::Sorted(listed) => return listed.next(),
+            Listing::Failed => return None,
+        };
+        let entry = match entries.next()? {
+            Ok(entry) => entry,
+            Err(e) => {
+                self.listing = Listing::Failed;
+                return Some(Err(error::path("walk", &self.path, e)));
+            }
+        };
+        let name = entry.file_name();
+        // The type comes with the listing where the OS gives it; `lstat` where it does not.
+        let file_type = match entry.file_type() {
+            Ok(file_type) if file_type != FileType::unknown() => Ok(file_type),
+            _ => entry.metadata().map(|meta| meta.file_type()),
+        };
+        Some(match file_type {
+            Ok(file_type) => Ok((name, file_type)),
+            Err(e) => Err(error::path("walk", &self.child(&name), e)),
+        })
+    }
+}
+
+impl Source for Walker {
+    type Item = io::Result<DirWalkEntry>;
+
+    fn fill(mut self, buf: &mut VecDeque<Self::Item>) -> io::Result<Option<Self>> {
+        while buf.len() < BATCH {
+            match self.next() {
+                Some(item) => buf.push_back(item),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(self))
+    }
+}
+
+impl Walker {
+    /// The next item, whatever its depth; `None` when the walk is over.
+    fn next(&mut self) -> Option<io::Result<DirWalkEntry>> {
+        loop {
+            if let Some(err) = self.pending.take() {
+                return Some(Err(err));
+            }
+            if !self.started {
+                self.started = true;
+                match self.start() {
+                    Some(item) => return Some(item),
+                    None => continue,
+                }
+            }
+            let depth = self.stack.len();
+            let frame = self.stack.last_mut()?;
+            let (name, file_type) = match frame.next() {
+                None => {
+                    self.stack.pop();
+                    continue;
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(listed)) => listed,
+            };
+            let path = frame.child(&name);
+            if file_type.is_dir() && depth < self.max_depth {
+                let opened = open_child(&frame.dir, &name)
+                    .and_then(|dir| Frame::new(dir, path.clone(), true, self.sort));
+                match opened {
+                    Ok(child) => self.stack.push(child),
+                    Err(e) => self.pending = Some(error::path("walk", &path, e)),
+                }
+            }
+            if depth >= self.min_depth {
+                return Some(Ok(DirWalkEntry {
+                    path,
+                    depth,
+                    file_type,
+                }));
+            }
+        }
+    }
+
+    /// Looks at the path given: its entry, if yielded, and its directory opened.
+    fn start(&mut self) -> Option<io::Result<DirWalkEntry>> {
+        let file_type = match self.root.metadata(&self.rel) {
+            Ok(meta) => meta.file_type(),
+            Err(e) => return Some(Err(error::path("walk", &self.rel, e))),
+        };
+        if file_type.is_dir() && self.max_depth > 0 {
+            let prefixed = !self.rel.components().all(|c| c == Component::CurDir);
+            let opened = self
+                .root
+                .open_dir(&self.rel)
+                .and_then(|dir| Frame::new(dir, self.rel.clone(), prefixed, self.sort));
+            match opened {
+                Ok(frame) => self.stack.push(frame),
+                Err(e) => self.pending = Some(error::path("walk", &self.rel, e)),
+            }
+        }
+        (self.min_depth == 0).then(|| {
+            Ok(DirWalkEntry {
+                path: self.rel.clone(),
+                depth: 0,
+                file_type,
+            })
+        })
+    }
+}
+
+/// Opens the subdirectory `name` of `parent` without following a symlink: a name read from
+/// `parent`'s listing, a single component, so the one `openat` cannot leave `parent`; with
+/// `O_NOFOLLOW`, a symlink put in the directory's place fails instead of being followed.
+#[cfg(unix)]
+fn open_child(parent: &cap_std::fs::Dir, name: &OsStr) -> io::Result<cap_std::fs::Dir> {
+    use rustix::fs::{Mode, OFlags};
+
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(parent, name, flags, Mode::empty())?;
+    Ok(cap_std::fs::Dir::from_std_file(std::fs::File::from(fd)))
+}
+
+/// Opens the subdirectory `name` of `parent`, beneath `parent`: elsewhere than on Unix, the
+/// listing's type (not a symlink) is what keeps the walk from following links.
+#[cfg(not(unix))]
+fn open_child(parent: &cap_std::fs::Dir, name: &OsStr) -> io::Result<cap_std::fs::Dir> {
+    parent.open_dir(name)
+}
+
+/// An entry found by [`Dir::walk`](super::Dir::walk): its path relative to the `Dir`, its
+/// depth and its file type, all known without a hand-off.
+///
+/// The shape of [`fs::WalkEntry`](crate::fs::WalkEntry), with `cap-std`'s
+/// [`FileType`].
+///
+/// # Examples
+///
+/// ```
+/// use aiofiles::Dir;
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let tmp = tempfile::tempdir()?;
+/// std::fs::create_dir(tmp.path().join("sub"))?;
+/// std::fs::write(tmp.path().join("sub/a.txt"), "abc")?;
+/// let root = Dir::open_ambient(tmp.path()).await?;
+/// let entry = root.walk("sub").min_depth(1).next().await.unwrap()?;
+/// assert_eq!(entry.path(), std::path::Path::new("sub/a.txt"));
+/// assert_eq!(entry.file_name(), "a.txt");
+/// assert_eq!(entry.depth(), 1);
+/// assert!(entry.file_type().is_file());
+/// assert_eq!(root.read(entry.path()).await?, b"abc");
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+#[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
+pub struct DirWalkEntry {
+    path: PathBuf,
+    depth: usize,
+    file_type: FileType,
+}
+
+impl DirWalkEntry {
+    /// The entry's path relative to the [`Dir`](super::Dir): the path given to
+    /// [`Dir::walk`](super::Dir::walk) joined with the names below it (just the names when it
+    /// was `.`). Give it back to that `Dir` to open the entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    /// use std::path::PathBuf;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(tmp.path().join("a/b"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let paths: Vec<PathBuf> = root.walk(".").map_ok(|e| e.path().to_owned()).try_collect().await?;
+    /// assert_eq!(paths, [PathBuf::from("."), PathBuf::from("a"), PathBuf::from("a/b")]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path, by value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::dir::DirWalkEntry;
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    /// use std::path::PathBuf;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("f"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let paths: Vec<PathBuf> = root.walk("f").map_ok(DirWalkEntry::into_path).try_collect().await?;
+    /// assert_eq!(paths, [PathBuf::from("f")]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn into_path(self) -> PathBuf {
+        self.path
+    }
+
+    /// How far below the path given the entry is: 0 for that path itself, 1 for its entries,
+    /// and so on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir_all(tmp.path().join("a/b/c"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let depths: Vec<_> = root.walk("a").map_ok(|e| e.depth()).try_collect().await?;
+    /// assert_eq!(depths, [0, 1, 2]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The entry's file type, without following symlinks: `cap-std`'s [`FileType`], which has
+    /// the methods of std's. For the path given itself, its target's type when it is a symlink
+    /// that stays inside the `Dir`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::os::unix::fs::symlink("/etc", tmp.path().join("link"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let entry = root.walk(".").min_depth(1).next().await.unwrap()?;
+    /// assert!(entry.file_type().is_symlink()); // and nothing of /etc is walked
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn file_type(&self) -> FileType {
+        self.file_type
+    }
+
+    /// The entry's bare name: the last component of its [`path`](DirWalkEntry::path), or the
+    /// whole path when it has none (`.`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::StreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("name.txt"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let mut walk = root.walk(".");
+    /// assert_eq!(walk.next().await.unwrap()?.file_name(), ".");
+    /// assert_eq!(walk.next().await.unwrap()?.file_name(), "name.txt");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn file_name(&self) -> &OsStr {
+        self.path
+            .file_name()
+            .unwrap_or_else(|| self.path.as_os_str())
+    }
+}

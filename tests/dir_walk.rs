@@ -1,0 +1,948 @@
+//! `Dir::walk`: the walk of `fs::walk` confined to a `Dir`. Checked against `walkdir` run
+//! synchronously on the same tree (paths made relative), with hand-offs counted by an executor
+//! that wraps `Blocking`; symlinks never followed, nothing outside ever listed.
+
+#![cfg(feature = "cap-std")]
+
+mod common;
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::future::Future as _;
+use std::io::{self, ErrorKind};
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use aiofiles::dir::DirWalkEntry;
+use aiofiles::{Blocking, Dir, Executor, Inline, Limit};
+use futures::stream::FusedStream;
+use futures::{Stream, StreamExt as _, TryStreamExt as _};
+
+use common::{assert_same_error, run, source_of, Closable, ThreadPerJob};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// `Blocking`, counting every hand-off.
+#[derive(Clone, Debug, Default)]
+struct Counting(Arc<AtomicUsize>);
+
+impl Counting {
+    fn hops(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Executor for Counting {
+    type Task<T: Send + 'static> = <Blocking as Executor>::Task<T>;
+
+    fn spawn_blocking<F, T>(&self, work: F) -> Self::Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Blocking.spawn_blocking(work)
+    }
+}
+
+/// Builds a tree of exactly `entries` entries below `root`: directories with `fanout`
+/// subdirectories each, `levels` levels of them, then files spread evenly over every
+/// directory (the root included). Returns how many of the entries are directories.
+fn make_tree(root: &Path, entries: usize, levels: usize, fanout: usize) -> usize {
+    let mut all = vec![root.to_owned()];
+    let mut level = vec![root.to_owned()];
+    for _ in 0..levels {
+        let mut next = Vec::new();
+        for parent in &level {
+            for i in 0..fanout {
+                let dir = parent.join(format!("d{i}"));
+                std::fs::create_dir(&dir).unwrap();
+                next.push(dir);
+            }
+        }
+        all.extend(next.iter().cloned());
+        level = next;
+    }
+    let dirs = all.len() - 1;
+    assert!(
+        dirs <= entries,
+        "too many directories for {entries} entries"
+    );
+    for i in 0..entries - dirs {
+        std::fs::File::create(all[i % all.len()].join(format!("f{i}"))).unwrap();
+    }
+    dirs
+}
+
+/// What a walk found: relative path, depth, whether a directory, whether a symlink.
+type Found = (PathBuf, usize, bool, bool);
+
+fn found(entry: &DirWalkEntry) -> Found {
+    let file_type = entry.file_type();
+    (
+        entry.path().to_owned(),
+        entry.depth(),
+        file_type.is_dir(),
+        file_type.is_symlink(),
+    )
+}
+
+/// `walkdir` itself, synchronously, on `root.join(rel)`; paths made relative to `root` as a
+/// `Dir::walk(rel)` gives them (`rel` as given for the walk's root). Errors left out.
+fn walkdir_found(
+    root: &Path,
+    rel: &str,
+    walk: impl FnOnce(walkdir::WalkDir) -> walkdir::WalkDir,
+) -> Vec<Found> {
+    walk(walkdir::WalkDir::new(root.join(rel)))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| {
+            let path = match e.depth() {
+                0 => PathBuf::from(rel),
+                _ => e.path().strip_prefix(root).unwrap().to_owned(),
+            };
+            (
+                path,
+                e.depth(),
+                e.file_type().is_dir(),
+                e.file_type().is_symlink(),
+            )
+        })
+        .collect()
+}
+
+/// Every item of a walk, errors included, as they came.
+async fn items<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S) -> Vec<io::Result<Found>> {
+    walk.map(|item| item.map(|e| found(&e))).collect().await
+}
+
+/// Every item of a walk; fails on an error item.
+async fn entries<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S) -> Vec<Found> {
+    walk.map_ok(|e| found(&e)).try_collect().await.unwrap()
+}
+
+/// Items as `path@depth`, errors as `error`.
+fn shown(items: &[io::Result<Found>]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| match i {
+            Ok((path, depth, _, _)) => format!("{}@{depth}", path.display()),
+            Err(_) => "error".to_owned(),
+        })
+        .collect()
+}
+
+/// Each entry's parent comes before it, no path comes twice, and each entry's depth is the
+/// number of its components (the walk's root `.` at 0).
+#[track_caller]
+fn assert_top_down(found: &[Found]) {
+    let mut at = HashMap::new();
+    for (i, (path, depth, _, _)) in found.iter().enumerate() {
+        assert!(at.insert(path.clone(), i).is_none(), "{path:?} twice");
+        let components = path
+            .components()
+            .filter(|c| *c != Component::CurDir)
+            .count();
+        assert_eq!(components, *depth, "depth of {path:?}");
+    }
+    for (i, (path, depth, _, _)) in found.iter().enumerate() {
+        if *depth > 0 {
+            let parent = match path.parent().unwrap() {
+                p if p == Path::new("") => Path::new("."),
+                p => p,
+            };
+            let parent = at[parent];
+            assert!(parent < i, "{path:?} before its directory");
+            assert_eq!(found[parent].1 + 1, *depth, "depth of {path:?}");
+        }
+    }
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
+}
+
+fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Takes a directory's permissions away, and gives them back when dropped (so that the
+/// temporary directory can be removed even when the test fails).
+struct Locked(PathBuf);
+
+impl Locked {
+    fn new(dir: &Path) -> Self {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o000)).unwrap();
+        Locked(dir.to_owned())
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+fn tempdir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_owned();
+    (dir, root)
+}
+
+/// A temporary directory in memory (`/dev/shm`) where there is one: these tests count
+/// hand-offs, not disk speed.
+fn tempdir_for_tree() -> (tempfile::TempDir, PathBuf) {
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm).or_else(|_| tempfile::tempdir())
+    } else {
+        tempfile::tempdir()
+    };
+    let dir = dir.unwrap();
+    let root = dir.path().to_owned();
+    (dir, root)
+}
+
+async fn open(root: &Path) -> Dir {
+    Dir::open_ambient(root).await.unwrap()
+}
+
+fn p(path: &str) -> PathBuf {
+    PathBuf::from(path)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A large tree
+
+#[test]
+fn large_tree_every_path_once_like_walkdir() {
+    run(|| async {
+        let (_dir, root) = tempdir_for_tree();
+        let entries_below = 2_000;
+        let dirs = make_tree(&root, entries_below, 3, 3);
+        assert_eq!(dirs, 39);
+
+        let counting = Counting::default();
+        let top = Dir::open_ambient(&root).on(counting.clone()).await.unwrap();
+        let before = counting.hops();
+        let walk = top.walk(".");
+        assert_eq!(
+            counting.hops(),
+            before,
+            "building the walk hands nothing off"
+        );
+        let ours = entries(walk).await;
+        let hops = counting.hops() - before;
+
+        assert_eq!(ours.len(), entries_below + 1); // and `.`
+        assert_top_down(&ours);
+        assert_eq!(ours[0], (p("."), 0, true, false));
+        assert_eq!(ours.iter().map(|f| f.1).max(), Some(4));
+        assert_eq!(ours.iter().filter(|f| f.2).count(), dirs + 1);
+        let theirs = walkdir_found(&root, ".", |w| w);
+        assert_eq!(sorted(ours.clone()), sorted(theirs.clone()));
+        // Both read the directories in the OS order and descend at once: the same sequence.
+        assert_eq!(ours, theirs);
+
+        let items = entries_below + 1;
+        eprintln!(
+            "Dir::walk: {items} items, {} directories: {hops} hand-offs",
+            dirs + 1
+        );
+        assert!(hops <= items / 32 + 2, "{hops} hand-offs for {items} items");
+        assert!(hops >= items / 128, "{hops} hand-offs for {items} items");
+
+        // A subtree: paths start with the path given.
+        let ours = entries(top.walk("d1")).await;
+        assert_eq!(ours, walkdir_found(&root, "d1", |w| w));
+        assert!(ours.iter().all(|f| f.0.starts_with("d1")));
+        assert_eq!(ours[0], (p("d1"), 0, true, false));
+        let ours = entries(top.walk("d1/d2/")).await;
+        assert_eq!(ours, walkdir_found(&root, "d1/d2/", |w| w));
+        assert_eq!(ours[1].0.parent(), Some(Path::new("d1/d2")));
+
+        // Sorted: exactly walkdir's sorted sequence.
+        let ours = entries(top.walk(".").sort_by_file_name()).await;
+        assert_eq!(ours, walkdir_found(&root, ".", |w| w.sort_by_file_name()));
+    });
+}
+
+#[test]
+fn batches_hold_32_to_128_entries() {
+    run(|| async {
+        let (_dir, root) = tempdir_for_tree();
+        make_tree(&root, 2_000, 3, 3);
+        for sort in [false, true] {
+            let counting = Counting::default();
+            let top = Dir::open_ambient(&root).on(counting.clone()).await.unwrap();
+            let opened = counting.hops();
+            let walk = top.walk(".");
+            let mut walk = if sort { walk.sort_by_file_name() } else { walk };
+            let mut per_hop: Vec<usize> = Vec::new();
+            while let Some(item) = walk.next().await {
+                item.unwrap();
+                let hops = counting.hops() - opened;
+                if per_hop.len() < hops {
+                    per_hop.push(0);
+                }
+                *per_hop.last_mut().unwrap() += 1;
+                assert!(walk.size_hint().0 < 128);
+            }
+            assert!(walk.is_terminated());
+            assert_eq!(walk.size_hint(), (0, Some(0)));
+            assert_eq!(per_hop.iter().sum::<usize>(), 2_001);
+            let (last, full) = per_hop.split_last().unwrap();
+            assert!(full.iter().all(|n| (32..=128).contains(n)), "{per_hop:?}");
+            assert!((1..=128).contains(last), "{per_hop:?}");
+            eprintln!("Dir::walk (sorted: {sort}): entries per hand-off {per_hop:?}");
+        }
+    });
+}
+
+#[test]
+fn large_tree_on_every_executor() {
+    run(|| async {
+        let (_dir, root) = tempdir_for_tree();
+        make_tree(&root, 2_000, 3, 4);
+        let expected = walkdir_found(&root, ".", |w| w);
+        assert_eq!(entries(open(&root).await.walk(".")).await, expected);
+        let on_inline = Dir::open_ambient(&root).on(Inline).await.unwrap();
+        assert_eq!(entries(on_inline.walk(".")).await, expected);
+        let on_threads = Dir::open_ambient(&root).on(ThreadPerJob).await.unwrap();
+        assert_eq!(entries(on_threads.walk(".")).await, expected);
+        let limited = Dir::open_ambient(&root)
+            .on(Limit::new(Blocking, 1))
+            .await
+            .unwrap();
+        assert_eq!(entries(limited.walk(".")).await, expected);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+#[test]
+fn depth_limits_as_walkdir() {
+    run(|| async {
+        let (_dir, root) = tempdir_for_tree();
+        make_tree(&root, 200, 3, 3);
+        let top = open(&root).await;
+        for (min, max) in [
+            (0, 0),
+            (0, 1),
+            (1, 1),
+            (1, 2),
+            (2, 3),
+            (3, 9),
+            (2, 1),
+            (0, 100),
+        ] {
+            let ours = entries(top.walk(".").min_depth(min).max_depth(max)).await;
+            let theirs = walkdir_found(&root, ".", |w| w.min_depth(min).max_depth(max));
+            assert_eq!(ours, theirs, "min_depth({min}).max_depth({max})");
+            let (lo, hi) = (min.min(max), max.max(min));
+            assert!(ours.iter().all(|f| (lo..=hi).contains(&f.1)));
+        }
+        // The order of the calls matters as in walkdir: the first one set wins.
+        let ours = entries(top.walk(".").max_depth(1).min_depth(2)).await;
+        let theirs = walkdir_found(&root, ".", |w| w.max_depth(1).min_depth(2));
+        assert_eq!(ours, theirs);
+        assert!(ours.iter().all(|f| f.1 == 1));
+
+        assert_eq!(
+            entries(top.walk(".").max_depth(0)).await,
+            [(p("."), 0, true, false)]
+        );
+        assert_eq!(
+            entries(top.walk("d0").max_depth(0)).await,
+            [(p("d0"), 0, true, false)]
+        );
+        let ones = entries(top.walk(".").min_depth(1).max_depth(1)).await;
+        assert_eq!(ones.len(), std::fs::read_dir(&root).unwrap().count());
+        assert!(ones.iter().all(|f| f.0.components().count() == 1));
+        // Deeper than the tree: nothing.
+        assert!(entries(top.walk(".").min_depth(5)).await.is_empty());
+    });
+}
+
+#[test]
+fn sort_by_file_name_sorts_each_directory() {
+    run(|| async {
+        let (_dir, root) = tempdir();
+        for name in ["m", "b", "z", "a", "k"] {
+            std::fs::create_dir(root.join(name)).unwrap();
+            for inner in ["9", "3", "x", "1", "c"] {
+                std::fs::write(root.join(name).join(inner), "").unwrap();
+            }
+        }
+        for name in ["y", "c", "0", "B"] {
+            std::fs::write(root.join(name), "").unwrap();
+        }
+        let top = open(&root).await;
+        let paths: Vec<String> = top
+            .walk(".")
+            .min_depth(1)
+            .max_depth(1)
+            .sort_by_file_name()
+            .map_ok(|e| e.path().to_string_lossy().into_owned())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(paths, ["0", "B", "a", "b", "c", "k", "m", "y", "z"]);
+
+        let ours = entries(top.walk(".").sort_by_file_name()).await;
+        let theirs = walkdir_found(&root, ".", |w| w.sort_by_file_name());
+        assert_eq!(ours, theirs);
+        let under_m: Vec<_> = ours
+            .iter()
+            .filter(|f| f.0.starts_with("m") && f.1 == 2)
+            .map(|f| f.0.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(under_m, ["1", "3", "9", "c", "x"]);
+        // Unsorted, the same set.
+        assert_eq!(sorted(entries(top.walk(".")).await), sorted(ours));
+    });
+}
+
+#[test]
+fn builders_panic_once_polled() {
+    for which in ["max_depth", "min_depth", "sort_by_file_name"] {
+        let (_dir, root) = tempdir();
+        let panic = std::panic::catch_unwind(|| {
+            futures::executor::block_on(async {
+                let top = Dir::open_ambient(&root).on(Inline).await.unwrap();
+                let mut walk = top.walk(".");
+                walk.next().await.unwrap().unwrap();
+                let _ = match which {
+                    "max_depth" => walk.max_depth(1),
+                    "min_depth" => walk.min_depth(1),
+                    _ => walk.sort_by_file_name(),
+                };
+            })
+        })
+        .unwrap_err();
+        let message = common::panic_message(&*panic);
+        assert_eq!(
+            message,
+            format!("`DirWalk::{which}` called after the walk was polled")
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths, roots and entries
+
+#[test]
+fn paths_are_relative_to_the_dir() {
+    run(|| async {
+        let (_dir, root) = tempdir();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/b/file"), "x").unwrap();
+        let top = open(&root).await;
+
+        let dot = entries(top.walk(".").sort_by_file_name()).await;
+        let expected = [
+            (p("."), 0, true, false),
+            (p("a"), 1, true, false),
+            (p("a/b"), 2, true, false),
+            (p("a/b/file"), 3, false, false),
+        ];
+        assert_eq!(dot, expected);
+
+        let a = entries(top.walk("a")).await;
+        assert_eq!(
+            a,
+            [
+                (p("a"), 0, true, false),
+                (p("a/b"), 1, true, false),
+                (p("a/b/file"), 2, false, false),
+            ]
+        );
+        // Each path opens the entry through the same `Dir`.
+        for (path, _, is_dir, _) in &a {
+            if !is_dir {
+                assert_eq!(top.read(path).await.unwrap(), b"x");
+            }
+        }
+        // `./a` and `a/../a` as given.
+        let paths: Vec<_> = entries(top.walk("./a"))
+            .await
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
+        assert_eq!(paths, [p("./a"), p("./a/b"), p("./a/b/file")]);
+        let paths: Vec<_> = entries(top.walk("a/../a/b"))
+            .await
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
+        assert_eq!(paths, [p("a/../a/b"), p("a/../a/b/file")]);
+
+        // A file: itself alone.
+        assert_eq!(
+            entries(top.walk("a/b/file")).await,
+            [(p("a/b/file"), 0, false, false)]
+        );
+
+        // Names and depths of the entries.
+        let all: Vec<DirWalkEntry> = top
+            .walk(".")
+            .sort_by_file_name()
+            .try_collect()
+            .await
+            .unwrap();
+        let names: Vec<&OsStr> = all.iter().map(DirWalkEntry::file_name).collect();
+        assert_eq!(names, [".", "a", "b", "file"]);
+        assert_eq!(all[3].clone().into_path(), p("a/b/file"));
+        let entry = format!("{:?}", all[3]);
+        assert!(
+            entry.starts_with("DirWalkEntry { path: \"a/b/file\", depth: 3"),
+            "{entry}"
+        );
+    });
+}
+
+#[test]
+fn missing_path_is_one_not_found_item() {
+    run(|| async {
+        let (_dir, root) = tempdir();
+        let top = open(&root).await;
+        for path in ["missing", "missing/deeper", ""] {
+            let mut walk = top.walk(path);
+            let err = walk.next().await.unwrap().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::NotFound, "{path:?}: {err}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("failed to walk `{path}`: ")),
+                "{err}"
+            );
+            assert!(walk.next().await.is_none());
+            assert!(walk.is_terminated());
+        }
+        let err = top.walk("missing").next().await.unwrap().unwrap_err();
+        assert_eq!(source_of(&err).raw_os_error(), Some(common::ENOENT));
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Never out of the root
+
+/// ```text
+/// base/
+///   outside/secret, outside/sub/deep
+///   canary
+///   root/                     the Dir
+///     a/f
+///     a/loop       -> ..      (to its own parent, inside)
+///     link_out     -> /abs/base/outside
+///     rel_out      -> ../outside
+///     up           -> ..
+///     file_out     -> ../canary
+///     link_a       -> a       (a directory inside)
+///     abs_in       -> /abs/base/root/a (absolute, though inside)
+///     dangling     -> nowhere
+/// ```
+fn planted() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, base) = tempdir();
+    let root = base.join("root");
+    std::fs::create_dir_all(base.join("outside/sub")).unwrap();
+    std::fs::write(base.join("outside/secret"), "secret").unwrap();
+    std::fs::write(base.join("outside/sub/deep"), "secret").unwrap();
+    std::fs::write(base.join("canary"), "secret").unwrap();
+    std::fs::create_dir_all(root.join("a")).unwrap();
+    std::fs::write(root.join("a/f"), "").unwrap();
+    symlink("..", root.join("a/loop")).unwrap();
+    symlink(base.join("outside"), root.join("link_out")).unwrap();
+    symlink("../outside", root.join("rel_out")).unwrap();
+    symlink("..", root.join("up")).unwrap();
+    symlink("../canary", root.join("file_out")).unwrap();
+    symlink("a", root.join("link_a")).unwrap();
+    symlink(root.join("a"), root.join("abs_in")).unwrap();
+    symlink("nowhere", root.join("dangling")).unwrap();
+    (dir, base, root)
+}
+
+#[test]
+fn symlinks_are_entries_never_descended() {
+    run(|| async {
+        let (_dir, _base, root) = planted();
+        let top = open(&root).await;
+        let ours = entries(top.walk(".").sort_by_file_name()).await;
+        let expected = [
+            (p("."), 0, true, false),
+            (p("a"), 1, true, false),
+            (p("a/f"), 2, false, false),
+            (p("a/loop"), 2, false, true),
+            (p("abs_in"), 1, false, true),
+            (p("dangling"), 1, false, true),
+            (p("file_out"), 1, false, true),
+            (p("link_a"), 1, false, true),
+            (p("link_out"), 1, false, true),
+            (p("rel_out"), 1, false, true),
+            (p("up"), 1, false, true),
+        ];
+        assert_eq!(ours, expected);
+        // walkdir, not following links, agrees.
+        assert_eq!(ours, walkdir_found(&root, ".", |w| w.sort_by_file_name()));
+        // In the OS order too; and nothing of `outside` or `a` twice.
+        let unsorted = entries(top.walk(".")).await;
+        assert_eq!(sorted(unsorted.clone()), sorted(expected.to_vec()));
+        assert!(unsorted
+            .iter()
+            .all(|f| !f.0.to_string_lossy().contains("secret")
+                && !f.0.to_string_lossy().contains("deep")));
+        assert_eq!(unsorted.iter().filter(|f| f.0.ends_with("f")).count(), 1);
+
+        // Walking below `a` the same way: `loop` is a symlink entry, the walk ends.
+        let a = entries(top.walk("a").sort_by_file_name()).await;
+        assert_eq!(
+            a,
+            [
+                (p("a"), 0, true, false),
+                (p("a/f"), 1, false, false),
+                (p("a/loop"), 1, false, true),
+            ]
+        );
+    });
+}
+
+#[test]
+fn the_path_given_is_resolved_inside_only() {
+    run(|| async {
+        let (_dir, base, root) = planted();
+        let top = open(&root).await;
+
+        // A symlink inside, given as the path: followed, as every path given to a `Dir` is,
+        // and the walk below it is `a`'s under the link's name.
+        let ours = entries(top.walk("link_a").sort_by_file_name()).await;
+        assert_eq!(
+            ours,
+            [
+                (p("link_a"), 0, true, false),
+                (p("link_a/f"), 1, false, false),
+                (p("link_a/loop"), 1, false, true),
+            ]
+        );
+
+        // Everything leading outside: one `PermissionDenied` item naming it, then the end.
+        let inside_abs = root.join("a");
+        let outside_abs = base.join("outside");
+        let escapes = [
+            "..",
+            "../",
+            "../outside",
+            "../x",
+            "a/../../outside",
+            "a/../..",
+            "a/loop/..",
+            "/",
+            "/etc",
+            outside_abs.to_str().unwrap(),
+            inside_abs.to_str().unwrap(),
+            "link_out",
+            "link_out/sub",
+            "rel_out",
+            "up",
+            "up/root",
+            "file_out",
+            "abs_in",
+        ];
+        for path in escapes {
+            let counting = Counting::default();
+            let counted = Dir::open_ambient(&root).on(counting.clone()).await.unwrap();
+            let items = items(counted.walk(path)).await;
+            assert_eq!(items.len(), 1, "{path}: {:?}", shown(&items));
+            let err = items[0].as_ref().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{path}: {err}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("failed to walk `{path}`: ")),
+                "{err}"
+            );
+            assert_eq!(counting.hops(), 2, "{path}: the open and one batch");
+        }
+    });
+}
+
+#[test]
+fn a_directory_swapped_for_a_symlink_is_an_error_never_a_way_out() {
+    run(|| async {
+        let (_dir, base) = tempdir();
+        let root = base.join("root");
+        std::fs::create_dir_all(base.join("outside")).unwrap();
+        std::fs::write(base.join("outside/secret"), "").unwrap();
+        std::fs::create_dir_all(root.join("zzz")).unwrap();
+        std::fs::write(root.join("zzz/inside"), "").unwrap();
+        for i in 0..200 {
+            std::fs::write(root.join(format!("f{i:03}")), "").unwrap();
+        }
+
+        // Sorted, `.` is listed in the first batch and `zzz` comes in the second: swap it
+        // for a symlink to outside in between.
+        let counting = Counting::default();
+        let top = Dir::open_ambient(&root).on(counting.clone()).await.unwrap();
+        let mut walk = top.walk(".").sort_by_file_name();
+        let mut first = Vec::new();
+        for _ in 0..128 {
+            first.push(walk.next().await.unwrap().unwrap());
+        }
+        assert_eq!(counting.hops(), 2, "the open and one batch");
+        assert_eq!(first[127].path(), Path::new("f126"));
+        std::fs::rename(root.join("zzz"), base.join("moved")).unwrap();
+        symlink("../outside", root.join("zzz")).unwrap();
+
+        let rest = items(walk).await;
+        let shown = shown(&rest);
+        assert_eq!(shown.len(), 73 + 2, "{shown:?}");
+        assert_eq!(&shown[73..], ["zzz@1", "error"]);
+        // Listed as a directory before the swap; opening it without following fails.
+        assert!(rest[73].as_ref().unwrap().2);
+        let err = rest[74].as_ref().unwrap_err();
+        assert!(
+            err.to_string().starts_with("failed to walk `zzz`: "),
+            "{err}"
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+#[test]
+fn unreadable_directory_is_one_error_and_the_walk_goes_on() {
+    if running_as_root() {
+        eprintln!("skipped: root reads any directory");
+        return;
+    }
+    run(|| async {
+        let (_dir, root) = tempdir();
+        for dir in ["a", "locked", "z/locked2"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        for file in ["a/f", "locked/hidden", "z/f", "z/locked2/hidden"] {
+            std::fs::write(root.join(file), "").unwrap();
+        }
+        let locked = root.join("locked");
+        let _locked = Locked::new(&locked);
+        let _locked2 = Locked::new(&root.join("z/locked2"));
+        let std_err = std::fs::read_dir(&locked).unwrap_err();
+
+        let top = open(&root).await;
+        let items = items(top.walk(".").sort_by_file_name()).await;
+        assert_eq!(
+            shown(&items),
+            [
+                ".@0",
+                "a@1",
+                "a/f@2",
+                "locked@1",
+                "error",
+                "z@1",
+                "z/f@2",
+                "z/locked2@2",
+                "error"
+            ]
+        );
+        let err = items[4].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert_same_error(err, &std_err, "walk", &[Path::new("locked")]);
+        let err = items[8].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert_same_error(err, &std_err, "walk", &[Path::new("z/locked2")]);
+
+        // In the OS order: the same items, each error right after its directory.
+        let items = self::items(top.walk(".")).await;
+        assert_eq!(items.len(), 9);
+        for (i, item) in items.iter().enumerate() {
+            if item.is_err() {
+                let dir = &items[i - 1].as_ref().unwrap().0;
+                assert!(
+                    dir.ends_with("locked") || dir.ends_with("locked2"),
+                    "{dir:?}"
+                );
+            }
+        }
+
+        // Below min_depth, the error still comes; past max_depth, the directory is not opened.
+        let items = self::items(top.walk(".").min_depth(2).sort_by_file_name()).await;
+        assert_eq!(
+            shown(&items),
+            ["a/f@2", "error", "z/f@2", "z/locked2@2", "error"]
+        );
+        let items = self::items(top.walk(".").max_depth(1)).await;
+        assert!(items.iter().all(Result::is_ok));
+
+        // The path given itself: its entry, then the error.
+        let items = self::items(top.walk("locked")).await;
+        assert_eq!(shown(&items), ["locked@0", "error"]);
+        assert_same_error(
+            items[1].as_ref().unwrap_err(),
+            &std_err,
+            "walk",
+            &[Path::new("locked")],
+        );
+    });
+}
+
+#[test]
+fn a_lost_batch_ends_the_walk_with_an_error() {
+    run(|| async {
+        let (_dir, root) = tempdir();
+        std::fs::write(root.join("f"), "").unwrap();
+        let closable = Closable::default();
+        let top = Dir::open_ambient(&root).on(closable.clone()).await.unwrap();
+        let mut walk = top.walk(".");
+        closable.close();
+        let err = walk.next().await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Other);
+        assert!(walk.next().await.is_none());
+        assert!(walk.is_terminated());
+
+        // Reopened, a new walk works.
+        closable.reopen();
+        assert_eq!(entries(top.walk(".")).await.len(), 2);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation
+
+#[test]
+fn dropping_the_walk_stops_the_hand_offs() {
+    let (_dir, root) = tempdir_for_tree();
+    make_tree(&root, 2_000, 3, 3);
+
+    // Dropped between batches.
+    let counting = Counting::default();
+    common::within(common::TIMEOUT, {
+        let (root, counting) = (root.clone(), counting.clone());
+        move || {
+            futures::executor::block_on(async {
+                let top = Dir::open_ambient(&root).on(counting).await.unwrap();
+                let mut walk = top.walk(".");
+                for _ in 0..5 {
+                    walk.next().await.unwrap().unwrap();
+                }
+            })
+        }
+    });
+    let after_drop = counting.hops();
+    assert_eq!(after_drop, 2, "the open and one batch");
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(counting.hops(), after_drop);
+
+    // Dropped with a batch in flight: that batch finishes, nothing more.
+    let counting = Counting::default();
+    {
+        let top =
+            futures::executor::block_on(Dir::open_ambient(&root).on(counting.clone())).unwrap();
+        let mut walk = pin!(top.walk("."));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut polled = 0;
+        loop {
+            match walk.as_mut().poll_next(&mut cx) {
+                Poll::Ready(Some(item)) => {
+                    item.unwrap();
+                    polled += 1;
+                }
+                Poll::Ready(None) => unreachable!("the tree is larger"),
+                Poll::Pending if polled >= 150 => break,
+                Poll::Pending => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+        let debug = format!("{walk:?}");
+        assert!(debug.contains("state: \"fetching\""), "{debug}");
+    }
+    let after_drop = counting.hops();
+    assert!(after_drop >= 3, "{after_drop}");
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(counting.hops(), after_drop);
+
+    // Dropped before the first poll: nothing at all.
+    let counting = Counting::default();
+    let top = futures::executor::block_on(Dir::open_ambient(&root).on(counting.clone())).unwrap();
+    drop(top.walk(".").max_depth(3));
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(counting.hops(), 1);
+}
+
+#[test]
+fn next_future_dropped_loses_nothing() {
+    run(|| async {
+        let (_dir, root) = tempdir_for_tree();
+        make_tree(&root, 500, 2, 3);
+        let top = open(&root).await;
+        let mut walk = top.walk(".");
+        let mut got = Vec::new();
+        loop {
+            // Poll once and drop the `next()` future, then await it properly.
+            let mut next = walk.next();
+            let polled =
+                std::pin::Pin::new(&mut next).poll(&mut Context::from_waker(Waker::noop()));
+            drop(next);
+            match polled {
+                Poll::Ready(Some(item)) => got.push(found(&item.unwrap())),
+                Poll::Ready(None) => break,
+                Poll::Pending => match walk.next().await {
+                    Some(item) => got.push(found(&item.unwrap())),
+                    None => break,
+                },
+            }
+        }
+        assert_eq!(got, walkdir_found(&root, ".", |w| w));
+    });
+}
+
+#[test]
+fn debug_shows_the_state() {
+    run(|| async {
+        let (_dir, root) = tempdir();
+        std::fs::write(root.join("f"), "").unwrap();
+        let top = Dir::open_ambient(&root).on(Inline).await.unwrap();
+        let mut walk = top.walk(".");
+        assert_eq!(
+            format!("{walk:?}"),
+            "DirWalk { path: \".\", state: \"not started\", buffered: 0 }"
+        );
+        walk.next().await.unwrap().unwrap();
+        assert_eq!(
+            format!("{walk:?}"),
+            "DirWalk { path: \".\", state: \"done\", buffered: 1 }"
+        );
+        assert!(!walk.is_terminated());
+        walk.next().await.unwrap().unwrap();
+        assert!(walk.next().await.is_none());
+        assert!(walk.is_terminated());
+        assert!(walk.next().await.is_none());
+    });
+}
+
+#[test]
+fn a_deep_chain_is_walked_to_the_bottom() {
+    run(|| async {
+        let (_dir, root) = tempdir_for_tree();
+        let mut deepest = PathBuf::new();
+        for i in 0..150 {
+            deepest.push(format!("{}", i % 10));
+        }
+        std::fs::create_dir_all(root.join(&deepest)).unwrap();
+        std::fs::write(root.join(&deepest).join("bottom"), "").unwrap();
+        let ours = entries(open(&root).await.walk(".")).await;
+        assert_eq!(ours.len(), 152);
+        assert_top_down(&ours);
+        assert_eq!(ours[151], (deepest.join("bottom"), 151, false, false));
+        assert_eq!(ours, walkdir_found(&root, ".", |w| w));
+    });
+}
