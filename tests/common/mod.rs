@@ -205,3 +205,145 @@ pub fn assert_same_error(ours: &io::Error, theirs: &io::Error, op: &str, paths: 
 /// `ENOENT` on Linux.
 #[cfg(target_os = "linux")]
 pub const ENOENT: i32 = 2;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers of the conformance, fault and load suites.
+
+/// The environment variable that marks a test process started by [`rerun_alone`].
+#[allow(dead_code)]
+pub const CHILD_ENV: &str = "AIOFILES_TEST_CHILD";
+
+/// Whether this process ignores permission bits (root, or a process with `CAP_DAC_OVERRIDE`):
+/// `id -u` says 0, or a file with mode 0o000 can be opened.
+#[allow(dead_code)]
+#[cfg(unix)]
+pub fn privileged() -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false);
+    if root {
+        return true;
+    }
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let probe = dir.path().join("probe");
+    std::fs::write(&probe, "x").expect("write the probe");
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o000))
+        .expect("chmod the probe");
+    std::fs::File::open(&probe).is_ok()
+}
+
+/// Whether this process was started by [`rerun_alone`].
+#[allow(dead_code)]
+pub fn in_child() -> bool {
+    std::env::var_os(CHILD_ENV).is_some()
+}
+
+/// Runs the test `name` of this test binary alone, in a new process (as user and group `uid`
+/// when given; that needs root), with [`CHILD_ENV`] set. Returns the child's output; `Err`
+/// when it could not be started.
+#[allow(dead_code)]
+#[cfg(unix)]
+pub fn rerun_alone(name: &str, uid: Option<u32>) -> io::Result<std::process::Output> {
+    use std::os::unix::process::CommandExt as _;
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD_ENV, "1")
+        .stdin(std::process::Stdio::null());
+    if let Some(uid) = uid {
+        // Somewhere the other user can write its temporary files.
+        command.uid(uid).gid(uid).env("TMPDIR", "/tmp");
+    }
+    command.output()
+}
+
+/// Checks that a child started by [`rerun_alone`] ran its one test and passed; returns its
+/// standard output.
+#[allow(dead_code)]
+#[track_caller]
+pub fn assert_child_passed(name: &str, output: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the child running `{name}` failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
+/// The number of threads of this process (`Threads:` of `/proc/self/status`); `None` where
+/// there is no such file.
+#[allow(dead_code)]
+pub fn thread_count() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+/// Polls `path` until it holds exactly `expected` or `limit` has passed; returns the last
+/// content read (`None`: no such file).
+#[allow(dead_code)]
+pub fn wait_for_content(path: &Path, expected: &[u8], limit: Duration) -> Option<Vec<u8>> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let content = std::fs::read(path).ok();
+        if content.as_deref() == Some(expected) || std::time::Instant::now() >= deadline {
+            return content;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Drives `future` to completion on this thread, running the work `exec` queues as it is
+/// queued. Panics if the future waits while nothing is queued (it would hang).
+#[allow(dead_code)]
+pub fn drive<F: Future>(exec: &aiofiles::testing::ManualExecutor, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        assert!(
+            exec.run_all() > 0,
+            "the future is pending with no work queued: it would hang"
+        );
+    }
+}
+
+/// Polls `future` once with a waker that does nothing.
+#[allow(dead_code)]
+pub fn poll_once<F: Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(future).poll(&mut cx)
+}
+
+/// Creates a FIFO at `path` with the `mkfifo` command; `false` if that is not possible here.
+#[allow(dead_code)]
+pub fn mkfifo(path: &Path) -> bool {
+    std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// `len` bytes that differ from file to file (`seed`) and along the file.
+#[allow(dead_code)]
+pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            // xorshift64
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
