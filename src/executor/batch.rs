@@ -64,6 +64,7 @@ impl<S: Source, E: Executor> Batches<S, E> {
     }
 
     /// A stream whose first batch was read by the hand-off that opened its source.
+    #[cfg_attr(not(feature = "cap-std"), allow(dead_code))]
     pub(crate) fn resume(source: Option<S>, buf: VecDeque<S::Item>) -> Self {
         Batches {
             state: State::Idle(source),

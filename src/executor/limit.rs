@@ -11,7 +11,8 @@ use super::Executor;
 /// thread: when a work finishes, the pool thread that ran it hands the next queued one to the
 /// inner executor. A slow operation (opening a FIFO with no writer, a hung network mount) then
 /// holds one of the `n` places instead of starving everything else, and a burst of operations
-/// does not grow the inner pool past `n` threads.
+/// keeps at most `n` of the inner pool's threads busy. (The `blocking` pool may still start a
+/// few more threads than `n`, which then wait idle.)
 ///
 /// Clones share one limit. A work counts from the moment it is handed to the inner executor
 /// until it returns (or the inner executor drops it).

@@ -325,6 +325,8 @@ enum Kind {
 struct Busy<E: Executor> {
     op: Pin<Box<Op<Job, E>>>,
     kind: Kind,
+    /// How many buffered bytes the job writes first: already counted in `pos`.
+    writes: usize,
 }
 
 /// How the file buffers.
@@ -471,11 +473,13 @@ impl<E: Executor> Core<E> {
             self.write_size = (self.write_size * 2).min(MAX_BUF);
         }
         self.shared.tail().running = true;
+        let writes = self.wbuf.len();
         let job = self.job(action, cursor);
         self.os = None;
         self.busy = Some(Busy {
             op: Box::pin(Op::new(job).on(self.exec.clone())),
             kind,
+            writes,
         });
         if let Kind::Prefetch { .. } | Kind::Flush = kind {
             // Hand a background job over now, so that it runs while the caller goes on. Its
@@ -530,13 +534,17 @@ impl<E: Executor> Core<E> {
     fn poll_busy_inner(&mut self, cx: &mut Context<'_>) -> Poll<(Kind, io::Result<Outcome>)> {
         let busy = self.busy.as_mut().expect("a job is in flight");
         let result = ready!(busy.op.as_mut().poll(cx));
-        let kind = self.busy.take().expect("a job is in flight").kind;
+        let Busy { kind, writes, .. } = self.busy.take().expect("a job is in flight");
         let done = match result {
             Ok(done) => done,
             Err(lost) => {
                 // The executor dropped the job unrun: its writes are gone with it. Say so at
-                // the next call; the OS cursor is where it was, which is no longer known.
+                // the next call, and take them back from the position, so that later writes
+                // land where these would have; the OS cursor is no longer known.
                 self.os = None;
+                if !self.shared.append {
+                    self.pos = self.pos.map(|p| p - writes as u64);
+                }
                 self.shared.tail().running = false;
                 if self.write_err.is_none() {
                     self.write_err = Some(io::Error::new(lost.kind(), lost.to_string()));
