@@ -41,6 +41,7 @@ struct Sizes {
     stats: usize,
     preads: usize,
     hops: usize,
+    tree: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -52,6 +53,7 @@ const FULL: Sizes = Sizes {
     stats: 10_000,
     preads: 10_000,
     hops: 20_000,
+    tree: 100_000,
 };
 
 const QUICK: Sizes = Sizes {
@@ -63,6 +65,7 @@ const QUICK: Sizes = Sizes {
     stats: 5_000,
     preads: 5_000,
     hops: 5_000,
+    tree: 20_000,
 };
 
 struct Ctx {
@@ -73,6 +76,8 @@ struct Ctx {
     text: PathBuf,
     text_len: usize,
     mem: Vec<PathBuf>,
+    /// A tree of `sizes.tree` entries: 100 per directory, three levels deep.
+    tree: PathBuf,
     rt: tokio::runtime::Runtime,
 }
 
@@ -969,6 +974,82 @@ fn resident_bytes() -> u64 {
     pages * 4096
 }
 
+/// Walks `root` with a crate's `read_dir`, the way its users must: a stack of directories,
+/// each entry's file type asked for, directories pushed.
+macro_rules! walk_peer {
+    ($name:literal, $read_dir:path, |$rd:ident| $next:expr) => {
+        (
+            $name,
+            Box::new(|ctx: &Ctx| {
+                drive($name, ctx, async {
+                    timed_async(async {
+                        let mut count: u64 = 1; // the root, as walkdir counts it
+                        let mut stack = vec![ctx.tree.clone()];
+                        while let Some(dir) = stack.pop() {
+                            let mut $rd = $read_dir(&dir).await.unwrap();
+                            while let Some(entry) = $next {
+                                let entry = entry.unwrap();
+                                count += 1;
+                                if entry.file_type().await.unwrap().is_dir() {
+                                    stack.push(entry.path().into());
+                                }
+                            }
+                        }
+                        count
+                    })
+                    .await
+                })
+            }) as Run,
+        )
+    };
+}
+
+fn walk(sizes: &Sizes) -> Workload {
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| {
+            timed(|| {
+                walkdir::WalkDir::new(&ctx.tree)
+                    .into_iter()
+                    .map(|e| e.map(|_| 1).unwrap())
+                    .sum()
+            })
+        }),
+    )];
+    impls.extend(aiofiles_rows(|ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async {
+                aiofiles::fs::walk(&ctx.tree)
+                    .on(e)
+                    .map(|entry| entry.map(|_| 1).unwrap())
+                    .fold(0, |a, b| async move { a + b })
+                    .await
+            })
+            .await
+        }))
+    }));
+    impls.push(walk_peer!("tokio::fs", tokio::fs::read_dir, |rd| rd
+        .next_entry()
+        .await
+        .transpose()));
+    impls.push(walk_peer!("async-fs", async_fs::read_dir, |rd| rd
+        .next()
+        .await));
+    impls.push(walk_peer!("async-std::fs", async_std::fs::read_dir, |rd| {
+        rd.next().await
+    }));
+    Workload {
+        name: "walk",
+        what: format!(
+            "a tree of {} entries (std: walkdir; aiofiles: fs::walk; peers: read_dir recursively)",
+            sizes.tree
+        ),
+        expect: 0,
+        memory: false,
+        impls,
+    }
+}
+
 fn mem_open() -> Workload {
     let mut impls: Vec<(&'static str, Run)> = vec![(
         "std",
@@ -1086,6 +1167,23 @@ fn setup(sizes: Sizes) -> Ctx {
             p
         })
         .collect();
+    let tree = dir.path().join("tree");
+    let per_dir = 100;
+    let mut made = 0;
+    'top: for a in 0.. {
+        for b in 0..per_dir {
+            let leaf = tree.join(format!("d{a}/d{b}"));
+            std::fs::create_dir_all(&leaf).unwrap();
+            made += if b == 0 { 2 } else { 1 };
+            for f in 0..per_dir - 2 {
+                if made >= sizes.tree {
+                    break 'top;
+                }
+                std::fs::write(leaf.join(format!("f{f}")), b"").unwrap();
+                made += 1;
+            }
+        }
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -1098,6 +1196,7 @@ fn setup(sizes: Sizes) -> Ctx {
         text,
         text_len,
         mem,
+        tree,
         rt,
     }
 }
@@ -1301,6 +1400,7 @@ fn main() {
         stat(s),
         pread_random(s),
         hop_latency(s),
+        walk(s),
         mem_open(),
     ];
     for w in &mut workloads {
