@@ -71,8 +71,15 @@ use crate::executor::{Blocking, Executor, Op, Work};
 ///
 /// - A read that returned `Pending` has consumed nothing; its bytes come out of later reads.
 /// - A buffered write that returned `Pending` has accepted nothing. With `buffer_size(0)`, a
-///   write that returned `Pending` has handed over the whole write: polled again with the same
-///   buffer it returns that write's count.
+///   write that returned `Pending` has handed over the whole write once its own hand-off
+///   started: polled again with the same bytes it returns that write's count. (While it only
+///   waited for an earlier operation of the file to finish, one whose future was dropped, it
+///   has handed over nothing.)
+/// - An operation that waits for an earlier one ([`set_len`](File::set_len),
+///   [`sync_all`](File::sync_all), ...) starts its own hand-off only when that one is done;
+///   dropped before, it did nothing.
+/// - With tokio's `AsyncSeekExt`, `poll_complete` reports the seek in flight, as tokio's
+///   contract says: the error of a seek whose future was dropped comes out of the next seek.
 /// - A seek that returned `Pending` has either happened or not, and `stream_position` tells
 ///   which.
 ///
@@ -129,7 +136,20 @@ pub struct File<E: Executor = Blocking> {
     mode: Cow<'static, str>,
     /// A tokio `start_seek` not completed yet.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    tokio_seek: Option<SeekFrom>,
+    tokio_seek: TokioSeek,
+}
+
+/// Where tokio's two-step seek (`start_seek`, then `poll_complete`) stands.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+enum TokioSeek {
+    Idle,
+    /// Done in `start_seek` itself: no hand-off was needed.
+    Done(u64),
+    /// Needs a hand-off; `launched` once it is in flight.
+    Pending {
+        to: SeekFrom,
+        launched: bool,
+    },
 }
 
 // `E` is never pinned: the file only hands out clones of it.
@@ -229,7 +249,7 @@ impl<E: Executor> File<E> {
         File {
             core: Core::new(shared, exec, pos, buffering),
             mode,
-            tokio_seek: None,
+            tokio_seek: TokioSeek::Idle,
         }
     }
 
@@ -540,8 +560,9 @@ impl<E: Executor> File<E> {
     ///
     /// # Cancel safety
     ///
-    /// Once polled, the change happens even if the future is dropped; the next call waits
-    /// for it.
+    /// Once its hand-off has started, the change happens even if the future is dropped, and
+    /// the next call waits for it. Dropped while it still waited for an earlier operation of
+    /// the file to finish (one whose future was dropped), nothing happens.
     ///
     /// # Examples
     ///
@@ -605,7 +626,8 @@ impl<E: Executor> File<E> {
     ///
     /// # Cancel safety
     ///
-    /// Once polled, the sync happens even if the future is dropped.
+    /// As [`set_len`](File::set_len): once its hand-off has started, the sync happens even if
+    /// the future is dropped.
     ///
     /// # Examples
     ///
@@ -634,7 +656,8 @@ impl<E: Executor> File<E> {
     ///
     /// # Cancel safety
     ///
-    /// Once polled, the sync happens even if the future is dropped.
+    /// As [`set_len`](File::set_len): once its hand-off has started, the sync happens even if
+    /// the future is dropped.
     ///
     /// # Examples
     ///
@@ -667,8 +690,8 @@ impl<E: Executor> File<E> {
     ///
     /// # Cancel safety
     ///
-    /// Once polled, the buffered writes happen even if the future is dropped; the duplicate
-    /// is then closed.
+    /// As [`set_len`](File::set_len): once its hand-off has started, the buffered writes
+    /// happen even if the future is dropped, and the duplicate is then closed.
     ///
     /// # Examples
     ///
@@ -1111,15 +1134,37 @@ impl<E: Executor> tokio::io::AsyncWrite for File<E> {
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<E: Executor> tokio::io::AsyncSeek for File<E> {
+    /// Seeks at once when no hand-off is needed; otherwise `poll_complete` does it.
     fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        self.tokio_seek = Some(position);
+        self.tokio_seek = match self.core.seek_without_hand_off(position) {
+            Some(done) => TokioSeek::Done(done?),
+            None => TokioSeek::Pending {
+                to: position,
+                launched: false,
+            },
+        };
         Ok(())
     }
 
+    /// Completes the seek `start_seek` began, or says where the file is.
+    ///
+    /// A seek whose caller went away after its hand-off started is never done twice: once
+    /// another call has finished it, this reports the position it left.
     fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        let to = self.tokio_seek.unwrap_or(SeekFrom::Current(0));
-        let result = std::task::ready!(self.core.poll_seek(cx, to));
-        self.tokio_seek = None;
-        Poll::Ready(result)
+        let this = &mut *self;
+        match std::mem::replace(&mut this.tokio_seek, TokioSeek::Idle) {
+            TokioSeek::Done(pos) => Poll::Ready(Ok(pos)),
+            TokioSeek::Pending { to, launched } if !(launched && !this.core.seeking(to)) => {
+                let result = this.core.poll_seek(cx, to);
+                if result.is_pending() {
+                    let launched = this.core.seeking(to);
+                    this.tokio_seek = TokioSeek::Pending { to, launched };
+                }
+                result
+            }
+            TokioSeek::Idle | TokioSeek::Pending { .. } => {
+                this.core.poll_seek(cx, SeekFrom::Current(0))
+            }
+        }
     }
 }

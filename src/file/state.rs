@@ -109,7 +109,7 @@ pub(super) enum Action {
     },
     /// Write `data` at the cursor (unbuffered writes): one `write` call.
     Write {
-        data: Vec<u8>,
+        data: Arc<[u8]>,
     },
     /// Move the cursor.
     Seek(SeekFrom),
@@ -327,6 +327,9 @@ struct Busy<E: Executor> {
     kind: Kind,
     /// How many buffered bytes the job writes first: already counted in `pos`.
     writes: usize,
+    /// The bytes of an unbuffered write (`Kind::Write`), to tell a caller polling again from
+    /// a new write that happens to use the same buffer.
+    sent: Option<Arc<[u8]>>,
 }
 
 /// How the file buffers.
@@ -476,10 +479,15 @@ impl<E: Executor> Core<E> {
         let writes = self.wbuf.len();
         let job = self.job(action, cursor);
         self.os = None;
+        let sent = match &job.action {
+            Action::Write { data } => Some(Arc::clone(data)),
+            _ => None,
+        };
         self.busy = Some(Busy {
             op: Box::pin(Op::new(job).on(self.exec.clone())),
             kind,
             writes,
+            sent,
         });
         if let Kind::Prefetch { .. } | Kind::Flush = kind {
             // Hand a background job over now, so that it runs while the caller goes on. Its
@@ -811,9 +819,7 @@ impl<E: Executor> Core<E> {
             && self.shared.writable
         {
             self.wbuf.extend_from_slice(data);
-            if let Some(pos) = &mut self.pos {
-                *pos += data.len() as u64;
-            }
+            self.advance_by_write(data.len());
             return Poll::Ready(Ok(data.len()));
         }
         self.poll_write_slow(cx, data)
@@ -857,9 +863,7 @@ impl<E: Executor> Core<E> {
         };
         let n = data.len().min(room);
         self.wbuf.extend_from_slice(&data[..n]);
-        if let Some(pos) = &mut self.pos {
-            *pos += n as u64;
-        }
+        self.advance_by_write(n);
         if self.wbuf.len() >= self.write_size && self.busy.is_none() {
             self.launch(cx, Kind::Flush, Action::Nothing, None);
             if self.busy.is_some() {
@@ -867,6 +871,18 @@ impl<E: Executor> Core<E> {
             }
         }
         Poll::Ready(Ok(n))
+    }
+
+    /// Moves the position past `n` bytes just buffered. Appended bytes land at the end of the
+    /// file, which only the OS knows: the position is then unknown until they are written (a
+    /// position query writes them and asks).
+    #[inline]
+    fn advance_by_write(&mut self, n: usize) {
+        match (&mut self.pos, self.shared.append) {
+            (Some(pos), false) => *pos += n as u64,
+            (pos, true) => *pos = None,
+            (None, false) => {}
+        }
     }
 
     /// A fresh write buffer while the last one is written in the background: the recycled
@@ -884,9 +900,15 @@ impl<E: Executor> Core<E> {
             addr: data.as_ptr() as usize,
             len: data.len(),
         };
+        let chunk = &data[..data.len().min(MAX_CHUNK)];
         loop {
-            if let Some((kind, result)) = ready!(self.poll_busy(cx)) {
-                if kind == me {
+            // Polled again for the write in flight: same buffer, same bytes.
+            let mine = matches!(
+                &self.busy,
+                Some(b) if b.kind == me && b.sent.as_deref() == Some(chunk)
+            );
+            if let Some((_, result)) = ready!(self.poll_busy(cx)) {
+                if mine {
                     return Poll::Ready(match (self.write_err.take(), result) {
                         (Some(err), _) => Err(err),
                         (None, Ok(Outcome::Written(n))) => Ok(n),
@@ -900,9 +922,9 @@ impl<E: Executor> Core<E> {
                 return Poll::Ready(Err(err));
             }
             self.drop_read_ahead();
-            let chunk = data[..data.len().min(MAX_CHUNK)].to_vec();
             let cursor = if self.shared.append { None } else { self.pos };
-            self.launch(cx, me, Action::Write { data: chunk }, cursor);
+            let data = Arc::from(chunk);
+            self.launch(cx, me, Action::Write { data }, cursor);
         }
     }
 
@@ -948,28 +970,8 @@ impl<E: Executor> Core<E> {
                     continue;
                 }
             }
-            if let Some(err) = self.write_err.take() {
-                return Poll::Ready(Err(err));
-            }
-            if let (Some(pos), SeekFrom::Current(0)) = (self.pos, to) {
-                return Poll::Ready(Ok(pos));
-            }
-            let target = match (self.pos, to) {
-                (_, SeekFrom::Start(n)) => Some(Some(n)),
-                (Some(pos), SeekFrom::Current(d)) => Some(pos.checked_add_signed(d)),
-                _ => None,
-            };
-            match target {
-                Some(None) => {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        "invalid seek to a negative or overflowing position",
-                    )))
-                }
-                Some(Some(target)) if self.wbuf.is_empty() => {
-                    return Poll::Ready(Ok(self.seek_here(target)));
-                }
-                _ => {}
+            if let Some(done) = self.seek_without_hand_off(to) {
+                return Poll::Ready(done);
             }
             if self.busy.is_some() {
                 ready!(self.poll_busy(cx));
@@ -988,6 +990,44 @@ impl<E: Executor> Core<E> {
             self.streak = 0;
             self.launch(cx, Kind::Seek(to), Action::Seek(action), None);
         }
+    }
+
+    /// A seek when nothing else is in flight but a prefetch, if it needs no hand-off: the
+    /// position is known and no write is buffered (or it only asks where the file is).
+    pub(super) fn seek_without_hand_off(&mut self, to: SeekFrom) -> Option<io::Result<u64>> {
+        if matches!(&self.busy, Some(b) if !matches!(b.kind, Kind::Prefetch { .. })) {
+            return None;
+        }
+        if let Some(err) = self.write_err.take() {
+            return Some(Err(err));
+        }
+        if let (Some(pos), SeekFrom::Current(0)) = (self.pos, to) {
+            return Some(Ok(pos));
+        }
+        let target = match (self.pos, to) {
+            (_, SeekFrom::Start(n)) => Some(n),
+            (Some(pos), SeekFrom::Current(d)) => match pos.checked_add_signed(d) {
+                Some(target) => Some(target),
+                None => {
+                    let err = io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "invalid seek to a negative or overflowing position",
+                    );
+                    return Some(Err(self.shared.error("seek in", err)));
+                }
+            },
+            _ => None,
+        };
+        match target {
+            Some(target) if self.wbuf.is_empty() => Some(Ok(self.seek_here(target))),
+            _ => None,
+        }
+    }
+
+    /// Whether a hand-off for this seek is in flight.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(super) fn seeking(&self, to: SeekFrom) -> bool {
+        matches!(&self.busy, Some(b) if b.kind == Kind::Seek(to))
     }
 
     /// A seek that needs no hand-off: within the read buffer, or deferred to the next job,
