@@ -862,7 +862,8 @@ fn pread_random(sizes: &Sizes) -> Workload {
             }))
         }));
     }
-    // Peers have no positional reads: their users hand `pread` to the pool themselves.
+    // Peers have no positional reads: their users hand `pread` to the pool themselves, and get
+    // the bytes back as the aiofiles rows do.
     macro_rules! peer {
         ($name:literal, $spawn:expr) => {{
             let offs = offs.clone();
@@ -879,10 +880,11 @@ fn pread_random(sizes: &Sizes) -> Workload {
                                     $spawn(move || {
                                         let mut buf = vec![0; 4096];
                                         f.read_exact_at(&mut buf, o).unwrap();
-                                        checksum(&buf)
+                                        buf
                                     })
                                 })
                                 .buffer_unordered(IN_FLIGHT)
+                                .map(|buf| checksum(&buf))
                                 .fold(0, |a, b| async move { a + b })
                                 .await
                         })
