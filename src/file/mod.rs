@@ -1154,7 +1154,7 @@ impl<E: Executor> tokio::io::AsyncSeek for File<E> {
         let this = &mut *self;
         match std::mem::replace(&mut this.tokio_seek, TokioSeek::Idle) {
             TokioSeek::Done(pos) => Poll::Ready(Ok(pos)),
-            TokioSeek::Pending { to, launched } if !(launched && !this.core.seeking(to)) => {
+            TokioSeek::Pending { to, launched } if !launched || this.core.seeking(to) => {
                 let result = this.core.poll_seek(cx, to);
                 if result.is_pending() {
                     let launched = this.core.seeking(to);
