@@ -116,11 +116,13 @@ fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
     (start.elapsed(), out)
 }
 
-/// Runs `fut` the way the implementation's users would.
+/// Runs `fut` the way the implementation's users would: tokio rows on the tokio runtime,
+/// async-std's on its own; the rows on the `blocking` pool (aiofiles' default executor and
+/// async-fs) on smol's `block_on`, the runtime that pool belongs to.
 fn drive<F: Future>(imp: &str, ctx: &Ctx, fut: F) -> F::Output {
     match imp {
         "aiofiles-tokio" | "tokio::fs" => ctx.rt.block_on(fut),
-        "async-fs" => smol::block_on(fut),
+        "async-fs" | "aiofiles" | "aiofiles-inline" => smol::block_on(fut),
         "async-std::fs" => async_std::task::block_on(fut),
         _ => futures::executor::block_on(fut),
     }
