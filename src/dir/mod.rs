@@ -941,23 +941,17 @@ impl<E: Executor> fmt::Debug for Dir<E> {
     }
 }
 
-/// `cap-std`'s options for a Python mode string, and whether it appends; the mode is
-/// validated exactly as [`crate::open`] does.
+/// `cap-std`'s options for a Python mode string, and whether it appends: the flags
+/// [`crate::open`] would use.
 fn cap_options(mode: &str) -> io::Result<(CapOpenOptions, bool)> {
-    OpenOptions::from_mode(mode)?;
-    let plus = mode.contains('+');
+    let access = OpenOptions::from_mode(mode)?.access();
     let mut options = CapOpenOptions::new();
-    let mut append = false;
-    if mode.contains('r') {
-        options.read(true).write(plus);
-    } else if mode.contains('w') {
-        options.write(true).create(true).truncate(true).read(plus);
-    } else if mode.contains('a') {
-        options.append(true).create(true).read(plus);
-        append = true;
-    } else {
-        // `x`: the only mode left after validation.
-        options.write(true).create_new(true).read(plus);
-    }
-    Ok((options, append))
+    options
+        .read(access.read)
+        .write(access.write)
+        .append(access.append)
+        .truncate(access.truncate)
+        .create(access.create)
+        .create_new(access.create_new);
+    Ok((options, access.append))
 }

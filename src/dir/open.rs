@@ -1,7 +1,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
-use std::io::{self, Seek, SeekFrom};
+use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use super::Dir;
 use crate::error::Context as _;
 use crate::executor::{Blocking, Executor, Op, Work};
-use crate::file::{Buffering, File};
+use crate::file::{start_position, Buffering, File};
 
 /// The work of [`Dir::open_ambient`]: opens a directory by an ambient path.
 struct OpenAmbient {
@@ -134,11 +134,7 @@ impl Work for OpenFile {
             append,
         } = self;
         let mut file = dir.open_with(&path, &options).at("open", &path)?.into_std();
-        // Python's `a` and `a+` start at the end.
-        let pos = match append {
-            true => file.seek(SeekFrom::End(0)).at("open", &path)?,
-            false => 0,
-        };
+        let pos = start_position(&mut file, append, &path)?;
         Ok((file, pos, path))
     }
 }

@@ -17,6 +17,8 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
+#[cfg(feature = "cap-std")]
+pub(crate) use self::open_options::start_position;
 pub use self::open_options::{open, Open, OpenOptions};
 
 pub(crate) use self::state::Buffering;

@@ -108,9 +108,22 @@ pub struct OpenOptions {
     write: bool,
     append: bool,
     truncate: bool,
+    create: bool,
     create_new: bool,
     buffering: Buffering,
     mode: Option<Cow<'static, str>>,
+}
+
+/// The access flags of an [`OpenOptions`], for opening through another API (`cap-std`).
+#[cfg_attr(not(feature = "cap-std"), allow(dead_code))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Access {
+    pub(crate) read: bool,
+    pub(crate) write: bool,
+    pub(crate) append: bool,
+    pub(crate) truncate: bool,
+    pub(crate) create: bool,
+    pub(crate) create_new: bool,
 }
 
 impl OpenOptions {
@@ -132,6 +145,7 @@ impl OpenOptions {
             write: false,
             append: false,
             truncate: false,
+            create: false,
             create_new: false,
             buffering: Buffering::Adaptive,
             mode: None,
@@ -162,6 +176,19 @@ impl OpenOptions {
         };
         options.mode = Some(Cow::Owned(mode.to_owned()));
         Ok(options)
+    }
+
+    /// The access flags set.
+    #[cfg_attr(not(feature = "cap-std"), allow(dead_code))]
+    pub(crate) fn access(&self) -> Access {
+        Access {
+            read: self.read,
+            write: self.write,
+            append: self.append,
+            truncate: self.truncate,
+            create: self.create,
+            create_new: self.create_new,
+        }
     }
 
     /// Opens for reading.
@@ -264,6 +291,7 @@ impl OpenOptions {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
+        self.create = create;
         self.std.create(create);
         self
     }
@@ -486,11 +514,7 @@ impl Work for OpenWork {
                 head,
             } => {
                 let mut file = std.open(&path).at("open", &path)?;
-                // Python's `a` and `a+` start at the end.
-                let pos = match append {
-                    true => file.seek(SeekFrom::End(0)).at("open", &path)?,
-                    false => 0,
-                };
+                let pos = start_position(&mut file, append, &path)?;
                 let (head, eof) = read_head(&file, head);
                 Ok(Opened {
                     file,
@@ -512,6 +536,14 @@ impl Work for OpenWork {
                 })
             }
         }
+    }
+}
+
+/// Where the cursor of a file just opened starts: Python's `a` and `a+` start at the end.
+pub(crate) fn start_position(file: &mut fs::File, append: bool, path: &Path) -> io::Result<u64> {
+    match append {
+        true => file.seek(SeekFrom::End(0)).at("open", path),
+        false => Ok(0),
     }
 }
 
