@@ -61,8 +61,16 @@ use crate::executor::{Blocking, Executor, Op, Work};
 /// - **The OS cursor** runs ahead of the logical position while read-ahead is buffered, and
 ///   behind it while writes are. [`into_std`](File::into_std) puts it where the `File` was.
 /// - **Positional I/O** ([`read_at`](File::read_at), [`write_at`](File::write_at)) goes
-///   straight to the OS: it does not see buffered writes not yet flushed, and read-ahead
-///   already buffered does not see what it writes (a seek outside the buffer drops it).
+///   straight to the OS: it does not see buffered writes not yet flushed. What it writes is
+///   seen by the `File`'s later reads: a positional write drops the read-ahead, as do the
+///   `File`'s own cursor writes, [`set_len`](File::set_len), [`truncate`](File::truncate),
+///   and the writes of its [`try_clone`](File::try_clone)s.
+/// - **Other writers.** Bytes already read ahead may be served after another process, or a
+///   handle opened separately, changed them, as Python's buffered files and std's
+///   `BufReader` do; a seek outside the buffer, or [`buffer_size(0)`](OpenOptions::buffer_size),
+///   reads them afresh. An end of file is never reused: each read that reaches it reports it
+///   once, and the next read (or any read after a seek) asks the OS again, so a reader
+///   following a growing file (`tail -f`) sees every appended byte.
 /// - **Metadata** ([`metadata`](File::metadata)) likewise reports what the OS has.
 ///
 /// # Cancellation
@@ -719,7 +727,6 @@ impl<E: Executor> File<E> {
             Outcome::File(dup) => dup,
             _ => unreachable!("dup yields a file"),
         };
-        self.core.set_shared_cursor();
         let (_, append) = descriptor_mode(&dup);
         let mut clone = File::from_parts(
             dup,
@@ -730,7 +737,7 @@ impl<E: Executor> File<E> {
             append,
             self.core.buffering(),
         );
-        clone.core.set_shared_cursor();
+        clone.core.clone_of(&mut self.core);
         Ok(clone)
     }
 
@@ -921,7 +928,8 @@ impl<E: Executor> File<E> {
     /// Writes `data` at `offset` (`pwrite`, one call), without moving the position; returns
     /// how many bytes were written.
     ///
-    /// Goes straight to the OS, past the `File`'s write buffer. On Linux, a file opened for
+    /// Goes straight to the OS, past the `File`'s write buffer; the `File`'s later reads see
+    /// what it wrote (its read-ahead is dropped). On Linux, a file opened for
     /// appending appends whatever the offset (`pwrite(2)`).
     ///
     /// # Errors
@@ -949,12 +957,17 @@ impl<E: Executor> File<E> {
     #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn write_at(&self, offset: u64, data: &[u8]) -> Op<impl Work<Output = usize>, E> {
         let data = data.to_vec();
-        self.on_file(move |shared| loop {
+        self.core.shared.changed();
+        self.on_file(move |shared| {
             use std::os::unix::fs::FileExt;
-            match shared.file.write_at(&data, offset) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => return other.map_err(|e| shared.error("write", e)),
-            }
+            let written = loop {
+                match shared.file.write_at(&data, offset) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other,
+                }
+            };
+            shared.changed();
+            written.map_err(|e| shared.error("write", e))
         })
     }
 
@@ -984,12 +997,12 @@ impl<E: Executor> File<E> {
     #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn write_all_at(&self, offset: u64, data: &[u8]) -> Op<impl Work<Output = ()>, E> {
         let data = data.to_vec();
+        self.core.shared.changed();
         self.on_file(move |shared| {
             use std::os::unix::fs::FileExt;
-            shared
-                .file
-                .write_all_at(&data, offset)
-                .map_err(|e| shared.error("write", e))
+            let written = shared.file.write_all_at(&data, offset);
+            shared.changed();
+            written.map_err(|e| shared.error("write", e))
         })
     }
 }

@@ -19,6 +19,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll};
 
@@ -43,6 +44,9 @@ pub(super) struct Shared {
     append: bool,
     /// Opened for writing: buffered writes to a read-only file fail at once, not at the flush.
     writable: bool,
+    /// Counts writes through this descriptor and its clones (`try_clone`): read-ahead taken
+    /// before the count last moved may be stale.
+    changes: Arc<AtomicU64>,
     tail: Mutex<Tail>,
 }
 
@@ -72,8 +76,21 @@ impl Shared {
             path,
             append,
             writable,
+            changes: Arc::default(),
             tail: Mutex::new(Tail::default()),
         })
+    }
+
+    /// Records a write (or a length change) through the descriptor: read-ahead filled before
+    /// it is dropped at its next use. Called when a write is issued and again when it is done,
+    /// so that neither bytes buffered before the write nor bytes read while it ran survive it.
+    pub(super) fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
+    /// How many writes went through the descriptor and its clones so far.
+    fn version(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
     }
 
     fn tail(&self) -> MutexGuard<'_, Tail> {
@@ -152,6 +169,8 @@ pub(super) struct Done {
     os: Option<u64>,
     /// Appending: the end of the file just after the job's writes.
     appended_to: Option<u64>,
+    /// [`Shared::version`] before the action: what it read was current then.
+    version: u64,
 }
 
 impl Work for Job {
@@ -190,7 +209,10 @@ impl Work for Job {
                 }
             }
             write.drain(..written);
+            shared.changed();
         }
+        // Read-ahead this job brings back is as fresh as the descriptor is now.
+        let version = shared.version();
         let mut appended_to = None;
         if appending {
             appended_to = file.stream_position().ok();
@@ -218,6 +240,7 @@ impl Work for Job {
             result,
             os,
             appended_to,
+            version,
         })
     }
 }
@@ -248,19 +271,21 @@ fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
                 .map_err(|e| shared.error("read", e))?;
             Outcome::Data(buf)
         }
-        Action::Write { data } => loop {
-            match file.write(&data) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(shared.error("write", e)),
-                Ok(n) => break Outcome::Written(n),
-            }
-        },
+        Action::Write { data } => {
+            let written = loop {
+                match file.write(&data) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => break other,
+                }
+            };
+            shared.changed();
+            Outcome::Written(written.map_err(|e| shared.error("write", e))?)
+        }
         Action::Seek(to) => Outcome::Pos(file.seek(to).map_err(|e| shared.error("seek in", e))?),
         Action::SetLen(len) => {
-            shared
-                .file
-                .set_len(len)
-                .map_err(|e| shared.error("set the length of", e))?;
+            let set = shared.file.set_len(len);
+            shared.changed();
+            set.map_err(|e| shared.error("set the length of", e))?;
             Outcome::Nothing
         }
         Action::SyncAll => {
@@ -351,6 +376,9 @@ pub(super) struct Core<E: Executor> {
     rpos: usize,
     /// A prefetched chunk that follows `rbuf`.
     ahead: Vec<u8>,
+    /// [`Shared::version`] when the read-ahead (and `eof`) was read: a write since makes it
+    /// stale.
+    seen: u64,
     /// Buffered writes, ending at `pos`.
     wbuf: Vec<u8>,
     /// A recycled allocation.
@@ -393,6 +421,7 @@ impl<E: Executor> Core<E> {
             rbuf: Vec::new(),
             rpos: 0,
             ahead: Vec::new(),
+            seen: 0,
             wbuf: Vec::new(),
             spare: Vec::new(),
             pos,
@@ -415,6 +444,7 @@ impl<E: Executor> Core<E> {
             return;
         }
         self.os = self.pos.map(|p| p + head.len() as u64);
+        self.seen = self.shared.version();
         self.rbuf = head;
         self.rpos = 0;
         self.eof = eof;
@@ -424,6 +454,7 @@ impl<E: Executor> Core<E> {
     /// Everything from the position to the end of the file, when the read-ahead holds it all:
     /// no hand-off needed.
     pub(super) fn take_to_eof(&mut self) -> Option<Vec<u8>> {
+        self.drop_stale();
         if !self.eof || self.busy.is_some() || self.write_err.is_some() {
             return None;
         }
@@ -455,8 +486,14 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    pub(super) fn set_shared_cursor(&mut self) {
+    /// Makes this new core the `try_clone` of `original`: the two share the OS cursor, and
+    /// each sees the other's writes.
+    pub(super) fn clone_of(&mut self, original: &mut Core<E>) {
+        original.shared_cursor = true;
         self.shared_cursor = true;
+        let shared = Arc::get_mut(&mut self.shared).expect("a core just made owns its descriptor");
+        shared.changes = Arc::clone(&original.shared.changes);
+        self.seen = shared.version();
     }
 
     fn unbuffered(&self) -> bool {
@@ -576,7 +613,7 @@ impl<E: Executor> Core<E> {
             self.pos = Some(end + self.wbuf.len() as u64);
         }
         let result = match done.result {
-            Ok(Outcome::Data(data)) => self.apply_read(kind, data),
+            Ok(Outcome::Data(data)) => self.apply_read(kind, data, done.version),
             Ok(Outcome::Written(n)) => {
                 if !self.shared.append {
                     self.pos = self.pos.map(|p| p + n as u64);
@@ -597,30 +634,47 @@ impl<E: Executor> Core<E> {
         Poll::Ready((kind, result))
     }
 
-    /// Puts bytes a job read where they belong.
-    fn apply_read(&mut self, kind: Kind, data: Vec<u8>) -> io::Result<Outcome> {
+    /// Puts bytes a job read where they belong; `version` is when they were read.
+    fn apply_read(&mut self, kind: Kind, data: Vec<u8>, version: u64) -> io::Result<Outcome> {
         let n = data.len();
-        match kind {
-            Kind::Prefetch { discard: true } => {
-                self.recycle(data);
-                return Ok(Outcome::Nothing);
-            }
-            Kind::Prefetch { discard: false } if n == 0 => self.eof = true,
-            _ => {}
-        }
         if kind == Kind::Other {
             // read_to_end: handed to the caller, never buffered.
             return Ok(Outcome::Data(data));
         }
-        if self.rpos == self.rbuf.len() {
+        let prefetch = matches!(kind, Kind::Prefetch { .. });
+        let buffered = self.rpos < self.rbuf.len();
+        if matches!(kind, Kind::Prefetch { discard: true })
+            || (prefetch && buffered && version != self.seen)
+        {
+            // Useless now, or read after a write that the buffer before it has not seen.
+            self.recycle(data);
+            return Ok(Outcome::Nothing);
+        }
+        if prefetch && n == 0 {
+            self.eof = true;
+        }
+        if buffered {
+            debug_assert!(self.ahead.is_empty());
+            self.ahead = data;
+        } else {
             let old = mem::replace(&mut self.rbuf, data);
             self.rpos = 0;
             self.recycle(old);
-        } else {
-            debug_assert!(self.ahead.is_empty());
-            self.ahead = data;
+            self.seen = version;
         }
         Ok(Outcome::Filled(n))
+    }
+
+    /// Drops read-ahead, and an end of file seen, that a write through the descriptor (a
+    /// positional write, or a clone's) made stale: the File's reads see its own writes.
+    fn drop_stale(&mut self) {
+        let now = self.shared.version();
+        if now != self.seen {
+            self.seen = now;
+            if self.rpos < self.rbuf.len() || !self.ahead.is_empty() || self.eof {
+                self.drop_read_ahead();
+            }
+        }
     }
 
     fn recycle(&mut self, mut buf: Vec<u8>) {
@@ -700,6 +754,7 @@ impl<E: Executor> Core<E> {
         want: usize,
     ) -> Poll<io::Result<&[u8]>> {
         loop {
+            self.drop_stale();
             if self.rpos < self.rbuf.len() {
                 self.maybe_prefetch(cx);
                 return Poll::Ready(Ok(&self.rbuf[self.rpos..]));
@@ -1038,6 +1093,9 @@ impl<E: Executor> Core<E> {
             if target >= start && target <= start + self.rbuf.len() as u64 {
                 self.rpos = (target - start) as usize;
                 self.pos = Some(target);
+                // An end of file seen before is not reused: the next read past the buffer
+                // asks the OS again.
+                self.eof = false;
                 return target;
             }
         }
