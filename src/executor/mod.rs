@@ -63,7 +63,6 @@ use std::io;
 pub use self::blocking::{Blocking, BlockingTask};
 pub use self::inline::Inline;
 pub use self::limit::Limit;
-pub(crate) use self::op::detach;
 pub use self::op::{unblock, Op, Work};
 pub use self::remote::{task, Completer, RemoteTask};
 
@@ -81,7 +80,7 @@ pub use self::tokio::Tokio;
 ///   hangs on a dropped job.
 /// - A panic inside the work is re-raised in the task that awaits it.
 /// - Dropping the task does not cancel the work: work once handed over runs to completion and
-///   its result is discarded. The crate relies on this to finish writes of dropped files.
+///   its result is discarded.
 ///
 /// Awaiting the task from any async runtime must work; the provided executors need no runtime
 /// of their own except `Tokio`, which needs a tokio runtime's handle.

@@ -246,14 +246,3 @@ where
 {
     Op::new(move || Ok(f()))
 }
-
-/// Starts `op` on its executor and lets it run to completion unobserved.
-///
-/// For work that must happen though nobody awaits it (a dropped file's last writes). The first
-/// poll hands the work over; dropping the `Op` then detaches it, by the [`Executor`] contract.
-pub(crate) fn detach<W: Work, E: Executor>(op: Op<W, E>) {
-    let mut op = std::pin::pin!(op);
-    let _ = op
-        .as_mut()
-        .poll(&mut Context::from_waker(std::task::Waker::noop()));
-}

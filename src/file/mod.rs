@@ -55,9 +55,16 @@ use crate::executor::{Blocking, Executor, Op, Work};
 /// # Caveats
 ///
 /// - **Drop.** A `File` dropped with buffered writes, or with a write in flight, still writes
-///   them, in the background on its executor, after the operation in flight; `drop` never
-///   blocks. Errors of those writes cannot be reported: call [`close`](File::close) to see
-///   them.
+///   them, and before `drop` returns, so that nothing is lost when the process exits right
+///   after (a returning `main` ends the pool's threads, and work left in an executor's queue
+///   with them). The dropping thread writes the buffered bytes itself, as std's `BufWriter`
+///   does: one `write` into the page cache, about 6 µs for 64 KiB and 0.25 ms for a full
+///   2 MiB buffer on a 2-core machine. A job of the file that the executor has not started
+///   yet is taken back and its writes done there too; the drop waits only for a job already
+///   running on a pool thread that writes (never for a read, and never for an executor's
+///   queue: a saturated [`Limit`](crate::Limit) does not hold a drop up). A drop with nothing
+///   buffered and nothing in flight costs nothing. Errors of those writes cannot be
+///   reported: call [`close`](File::close) to see them.
 /// - **The OS cursor** runs ahead of the logical position while read-ahead is buffered, and
 ///   behind it while writes are. [`into_std`](File::into_std) puts it where the `File` was.
 /// - **Positional I/O** ([`read_at`](File::read_at), [`write_at`](File::write_at)) goes
@@ -747,7 +754,7 @@ impl<E: Executor> File<E> {
     /// # Errors
     ///
     /// A write error, with the path in the message. The file is then dropped, and its
-    /// remaining buffered bytes are written in the background.
+    /// remaining buffered bytes are written as [`Drop`] describes.
     ///
     /// # Cancel safety
     ///
@@ -802,8 +809,8 @@ impl<E: Executor> File<E> {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future drops the file, whose buffered bytes are still written in the
-    /// background.
+    /// Dropping the future drops the file, whose buffered bytes are still written before the
+    /// drop returns (see the caveats of [`File`]).
     ///
     /// # Examples
     ///
@@ -1031,7 +1038,7 @@ fn descriptor_mode(file: &stdfs::File) -> (&'static str, bool) {
 
 impl<E: Executor> Drop for File<E> {
     fn drop(&mut self) {
-        self.core.drop_writes();
+        self.core.settle();
     }
 }
 

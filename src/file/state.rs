@@ -20,11 +20,11 @@ use std::mem;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{ready, Context, Poll};
 
 use crate::error;
-use crate::executor::{detach, Executor, Op, Work};
+use crate::executor::{Executor, Op, Work};
 
 /// First read-ahead of a default-buffered file: small, so that opening many files and reading
 /// a little of each stays cheap.
@@ -48,20 +48,29 @@ pub(super) struct Shared {
     /// before the count last moved may be stale.
     changes: Arc<AtomicU64>,
     tail: Mutex<Tail>,
+    /// Signalled when a running job finishes.
+    finished: Condvar,
 }
 
-/// Hands the writes of a dropped file to its last job, so that they land after it.
+/// Where a file's job waits between its launch and the moment a pool thread starts it, so
+/// that a file dropped meanwhile can take it back and do its writes on the dropping thread
+/// ([`Shared::settle`]): work left in an executor's queue dies with the process when `main`
+/// returns, work done by the dropping thread does not.
 #[derive(Default)]
 struct Tail {
-    /// A job has been launched and has not finished.
-    running: bool,
-    /// Writes to do when it finishes.
-    leftover: Option<Leftover>,
+    /// The job launched and not started yet.
+    queued: Option<Pending>,
+    /// A job is running on a pool thread: `Some(true)` when it changes the file (writes, a
+    /// length, a sync), which a drop then waits for.
+    running: Option<bool>,
 }
 
-struct Leftover {
+/// What a job does: first an optional absolute seek, then the buffered writes, then one
+/// action.
+pub(super) struct Pending {
     seek: Option<u64>,
-    data: Vec<u8>,
+    write: Vec<u8>,
+    action: Action,
 }
 
 impl Shared {
@@ -78,7 +87,57 @@ impl Shared {
             writable,
             changes: Arc::default(),
             tail: Mutex::new(Tail::default()),
+            finished: Condvar::new(),
         })
+    }
+
+    /// Queues `pending` for the job the caller is about to hand to the executor. One job at
+    /// most is in flight per file.
+    fn hand_off(self: &Arc<Self>, pending: Pending) -> Job {
+        let mut tail = self.tail();
+        debug_assert!(tail.queued.is_none() && tail.running.is_none());
+        tail.queued = Some(pending);
+        Job {
+            shared: Arc::clone(self),
+        }
+    }
+
+    /// A pool thread starts the queued job: `None` when a drop took it back.
+    fn start(&self) -> Option<Pending> {
+        let mut tail = self.tail();
+        let pending = tail.queued.take()?;
+        tail.running = Some(pending.changes_file());
+        Some(pending)
+    }
+
+    /// Finishes the work of a file that is gone (dropped, or its `close` future dropped), on
+    /// the dropping thread, and then writes `rest` (the bytes it still buffered): a queued job
+    /// no pool thread has started is taken back and done here; a running one is waited for
+    /// when it changes the file or `rest` must land after it. So nothing is lost when the
+    /// process exits right after, and the dropping thread never waits for an executor's queue.
+    /// Errors cannot be reported; `close` is how to see them.
+    pub(super) fn settle(&self, rest: Option<Pending>) {
+        let queued = {
+            let mut tail = self.tail();
+            let queued = tail.queued.take();
+            while matches!(tail.running, Some(changes) if changes || rest.is_some()) {
+                tail = self
+                    .finished
+                    .wait(tail)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            queued
+        };
+        for pending in queued.into_iter().chain(rest) {
+            pending.run_here(self);
+        }
+    }
+
+    /// The executor lost the job unrun: it is nobody's any more.
+    fn forget(&self) {
+        let mut tail = self.tail();
+        tail.queued = None;
+        tail.running = None;
     }
 
     /// Records a write (or a length change) through the descriptor: read-ahead filled before
@@ -152,11 +211,19 @@ pub(super) enum Outcome {
     File(fs::File),
 }
 
+/// The work handed to the executor: it runs what is queued in the file's [`Tail`].
 pub(super) struct Job {
     shared: Arc<Shared>,
-    seek: Option<u64>,
-    write: Vec<u8>,
-    action: Action,
+}
+
+/// Marks the end of a running job, also when it unwinds: a drop waiting for it goes on.
+struct Running<'a>(&'a Shared);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.tail().running = None;
+        self.0.finished.notify_all();
+    }
 }
 
 /// A finished job. Never an `Err` as a whole: the write part's buffer comes back either way.
@@ -177,12 +244,16 @@ impl Work for Job {
     type Output = Done;
 
     fn run(self) -> io::Result<Done> {
-        let Job {
-            shared,
+        let shared = self.shared;
+        let Some(Pending {
             seek,
             mut write,
             action,
-        } = self;
+        }) = shared.start()
+        else {
+            return Err(io::Error::other("the job was done by the file's drop"));
+        };
+        let running = Running(&shared);
         let mut file = &shared.file;
         let mut write_err = None;
         let wrote = !write.is_empty() || matches!(action, Action::Write { .. });
@@ -225,15 +296,7 @@ impl Work for Job {
         if shared.append && wrote && appended_to.is_none() {
             appended_to = os; // an unbuffered write: nothing came after it
         }
-        let leftover = {
-            let mut tail = shared.tail();
-            tail.running = false;
-            tail.leftover.take()
-        };
-        if let Some(leftover) = leftover {
-            // The file was dropped while this job ran: its last writes land after this job.
-            let _ = leftover.run(&shared.file);
-        }
+        drop(running);
         Ok(Done {
             write,
             write_err,
@@ -311,12 +374,35 @@ fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
     })
 }
 
-impl Leftover {
-    fn run(self, mut file: &fs::File) -> io::Result<()> {
-        if let Some(to) = self.seek {
-            file.seek(SeekFrom::Start(to))?;
-        }
-        file.write_all(&self.data)
+impl Pending {
+    fn changes_file(&self) -> bool {
+        !self.write.is_empty()
+            || matches!(
+                self.action,
+                Action::Write { .. } | Action::SetLen(_) | Action::SyncAll | Action::SyncData
+            )
+    }
+
+    /// Does on the dropping thread what changes the file: the seek, the writes, and an action
+    /// that writes, sets the length or syncs. Reads, seeks and duplicates are nobody's
+    /// business once the file is gone. Stops at the first error.
+    fn run_here(self, shared: &Shared) {
+        let mut file = &shared.file;
+        let done = (|| {
+            if let Some(to) = self.seek {
+                file.seek(SeekFrom::Start(to))?;
+            }
+            file.write_all(&self.write)?;
+            match self.action {
+                Action::Write { data } => file.write_all(&data),
+                Action::SetLen(len) => file.set_len(len),
+                Action::SyncAll => file.sync_all(),
+                Action::SyncData => file.sync_data(),
+                _ => Ok(()),
+            }
+        })();
+        let _ = done;
+        shared.changed();
     }
 }
 
@@ -390,6 +476,8 @@ pub(super) struct Core<E: Executor> {
     /// Another handle shares the descriptor (`try_clone`): never trust `os`.
     shared_cursor: bool,
     buffering: Buffering,
+    /// The last job was handed to a [`Closing`] future, which answers for it.
+    closing: bool,
     /// Size of the next read.
     read_size: usize,
     /// Reads done since the last seek: two in a row make access sequential.
@@ -428,6 +516,7 @@ impl<E: Executor> Core<E> {
             os: pos,
             shared_cursor: false,
             buffering,
+            closing: false,
             read_size,
             streak: 0,
             write_size,
@@ -512,14 +601,14 @@ impl<E: Executor> Core<E> {
         if let (Buffering::Adaptive, Kind::Flush) = (self.buffering, kind) {
             self.write_size = (self.write_size * 2).min(MAX_BUF);
         }
-        self.shared.tail().running = true;
         let writes = self.wbuf.len();
-        let job = self.job(action, cursor);
-        self.os = None;
-        let sent = match &job.action {
+        let sent = match &action {
             Action::Write { data } => Some(Arc::clone(data)),
             _ => None,
         };
+        let pending = self.pending(action, cursor);
+        let job = self.shared.hand_off(pending);
+        self.os = None;
         self.busy = Some(Busy {
             op: Box::pin(Op::new(job).on(self.exec.clone())),
             kind,
@@ -534,8 +623,8 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// The job that writes `wbuf` (if any) at its place, then does `action`.
-    fn job(&mut self, action: Action, cursor: Option<u64>) -> Job {
+    /// The work that writes `wbuf` (if any) at its place, then does `action`.
+    fn pending(&mut self, action: Action, cursor: Option<u64>) -> Pending {
         let write = mem::take(&mut self.wbuf);
         let wanted = if write.is_empty() {
             cursor
@@ -545,8 +634,7 @@ impl<E: Executor> Core<E> {
             self.pos.map(|p| p - write.len() as u64)
         };
         let known = if self.shared_cursor { None } else { self.os };
-        Job {
-            shared: Arc::clone(&self.shared),
+        Pending {
             seek: wanted.filter(|&w| known != Some(w)),
             write,
             action,
@@ -555,15 +643,15 @@ impl<E: Executor> Core<E> {
 
     /// The last job of a file being closed: writes what is buffered. Call when idle; the file
     /// must then be dropped, so that the job holds the last reference to the descriptor and
-    /// closes it on the executor.
-    pub(super) fn close_job(&mut self) -> impl Future<Output = io::Result<()>> + Send + 'static {
-        let job = self.job(Action::Nothing, None);
-        let op = Op::new(job).on(self.exec.clone());
-        async move {
-            match op.await?.write_err {
-                Some(err) => Err(err),
-                None => Ok(()),
-            }
+    /// closes it on the executor. From here on the returned future, not the file's drop,
+    /// answers for the job: dropped before the job starts, it does the writes itself.
+    pub(super) fn close_job(&mut self) -> Closing<E> {
+        let pending = self.pending(Action::Nothing, None);
+        let job = self.shared.hand_off(pending);
+        self.closing = true;
+        Closing {
+            shared: Arc::downgrade(&self.shared),
+            op: Box::pin(Op::new(job).on(self.exec.clone())),
         }
     }
 
@@ -590,7 +678,7 @@ impl<E: Executor> Core<E> {
                 if !self.shared.append {
                     self.pos = self.pos.map(|p| p - writes as u64);
                 }
-                self.shared.tail().running = false;
+                self.shared.forget();
                 if self.write_err.is_none() {
                     self.write_err = Some(io::Error::new(lost.kind(), lost.to_string()));
                 }
@@ -1110,26 +1198,41 @@ impl<E: Executor> Core<E> {
 
     // ---- drop ----
 
-    /// Hands buffered writes to the executor for a file being dropped, after its job in flight.
-    pub(super) fn drop_writes(&mut self) {
-        if self.wbuf.is_empty() {
+    /// Finishes the work of a file being dropped before `drop` returns: see
+    /// [`Shared::settle`]. Costs nothing when nothing is buffered or in flight.
+    pub(super) fn settle(&mut self) {
+        if self.closing || (self.busy.is_none() && self.wbuf.is_empty()) {
             return;
         }
-        let data = mem::take(&mut self.wbuf);
-        let seek = match self.shared.append {
-            true => None,
-            false => self.pos.map(|p| p - data.len() as u64),
-        };
-        let leftover = Leftover { seek, data };
-        if self.busy.is_some() {
-            let mut tail = self.shared.tail();
-            if tail.running {
-                tail.leftover = Some(leftover);
-                return;
-            }
+        let rest = (!self.wbuf.is_empty()).then(|| self.pending(Action::Nothing, None));
+        self.shared.settle(rest);
+    }
+}
+
+/// The last job of a closing file ([`Core::close_job`]).
+pub(super) struct Closing<E: Executor> {
+    /// Weak, so that the job holds the last reference and closes the descriptor on the
+    /// executor.
+    shared: Weak<Shared>,
+    op: Pin<Box<Op<Job, E>>>,
+}
+
+impl<E: Executor> Future for Closing<E> {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let done = ready!(self.get_mut().op.as_mut().poll(cx))?;
+        Poll::Ready(done.write_err.map_or(Ok(()), Err))
+    }
+}
+
+impl<E: Executor> Drop for Closing<E> {
+    fn drop(&mut self) {
+        // Still there: the job has not finished (or not started), and its writes must not be
+        // left to the executor's queue.
+        if let Some(shared) = self.shared.upgrade() {
+            shared.settle(None);
         }
-        let shared = Arc::clone(&self.shared);
-        detach(Op::new(move || leftover.run(&shared.file)).on(self.exec.clone()));
     }
 }
 

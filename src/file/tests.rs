@@ -396,7 +396,7 @@ fn lost_job_is_an_error_and_the_file_stays_usable() {
 }
 
 #[test]
-fn drop_with_a_job_in_flight_writes_after_it() {
+fn drop_takes_back_a_queued_job_and_writes_everything_itself() {
     let h = Harness::new(b"");
     let mut file = h.open(read_write().buffer_size(4));
     assert!(matches!(
@@ -409,14 +409,16 @@ fn drop_with_a_job_in_flight_writes_after_it() {
         Poll::Ready(Ok(2))
     ));
     drop(file);
-    // The dropped file's last bytes ride on the job in flight: nothing else is queued.
+    // The queued job's bytes and the buffered ones are on the OS before `drop` returns, in
+    // order; the job left in the queue finds nothing to do.
+    assert_eq!(h.on_disk(), b"123456");
     assert_eq!(h.exec.pending(), 1);
     assert!(h.exec.run_one());
     assert_eq!(h.on_disk(), b"123456");
 }
 
 #[test]
-fn drop_when_idle_queues_the_last_writes() {
+fn drop_when_idle_writes_on_the_dropping_thread() {
     let h = Harness::new(b"");
     let mut file = h.open(&read_write());
     assert!(matches!(
@@ -424,7 +426,20 @@ fn drop_when_idle_queues_the_last_writes() {
         Poll::Ready(Ok(4))
     ));
     drop(file);
-    assert_eq!(h.exec.pending(), 1);
-    assert!(h.exec.run_one());
+    assert_eq!(h.exec.pending(), 0, "nothing left to the executor");
     assert_eq!(h.on_disk(), b"tail");
+}
+
+#[test]
+fn drop_does_a_queued_length_change_whose_future_was_dropped() {
+    let h = Harness::new(b"0123456789");
+    let mut file = h.open(&read_write());
+    {
+        let mut set_len = pin!(file.set_len(3));
+        assert!(set_len.as_mut().poll(&mut h.cx()).is_pending());
+        assert_eq!(h.exec.pending(), 1, "the length change is queued");
+    }
+    assert_eq!(h.on_disk(), b"0123456789");
+    drop(file);
+    assert_eq!(h.on_disk(), b"012");
 }

@@ -8,14 +8,22 @@ use std::task::{ready, Context, Poll};
 use pin_project_lite::pin_project;
 
 use super::builder::DirWork;
-use crate::executor::{detach, Blocking, Executor, Op};
+use crate::executor::{Blocking, Executor, Op};
 use crate::fs;
 
 /// A temporary directory, removed with everything in it when closed or dropped: Python's
 /// `TemporaryDirectory`.
 ///
 /// [`close`](TempDir::close) removes the tree on the executor and reports errors; a dropped
-/// one is removed in the background, so that dropping never blocks on a large tree.
+/// one is removed by the dropping thread, as the `tempfile` crate does, so that it is gone
+/// even when the process exits right after (work left in an executor's queue dies with the
+/// process when `main` returns).
+///
+/// # Caveats
+///
+/// Dropping costs what removing the tree costs, on the dropping thread: tens of microseconds
+/// for a directory with a few files, more for a large tree. Call [`close`](TempDir::close)
+/// to remove a large tree on the executor.
 ///
 /// # Examples
 ///
@@ -119,8 +127,7 @@ impl<E: Executor> TempDir<E> {
 impl<E: Executor> Drop for TempDir<E> {
     fn drop(&mut self) {
         if !self.keep {
-            let path = std::mem::take(&mut self.path);
-            detach(fs::remove_dir_all(path).on(self.exec.clone()));
+            let _ = std::fs::remove_dir_all(&self.path);
         }
     }
 }

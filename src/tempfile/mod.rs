@@ -15,8 +15,10 @@
 //! operation: awaited on the default executor, or bound to another with `.on(executor)`; the
 //! object keeps that executor for all its later operations.
 //!
-//! Cleanup never blocks the dropping thread: a dropped [`NamedTempFile`] or [`TempDir`] is
-//! removed in the background on its executor. `close().await` removes it and reports errors.
+//! A dropped [`NamedTempFile`] or [`TempDir`] is gone even when the process exits right
+//! after, as with the `tempfile` crate: the dropping thread removes it (one `unlink` for a
+//! file; the tree for a directory, see [`TempDir`]'s caveats). `close().await` removes it on
+//! the executor and reports errors.
 //!
 //! # Examples
 //!
@@ -95,8 +97,7 @@ pub fn tempfile() -> Open {
 }
 
 /// Creates a temporary directory in the system's temporary directory: Python's
-/// `TemporaryDirectory()`. Removed with everything in it by [`TempDir::close`] or, in the
-/// background, on drop.
+/// `TemporaryDirectory()`. Removed with everything in it by [`TempDir::close`], or on drop.
 ///
 /// # Errors
 ///

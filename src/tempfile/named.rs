@@ -9,7 +9,7 @@ use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 use pin_project_lite::pin_project;
 
 use super::builder::FileWork;
-use crate::executor::{detach, Blocking, Executor, Op};
+use crate::executor::{Blocking, Executor, Op};
 use crate::file::{Buffering, File};
 use crate::fs;
 
@@ -18,7 +18,8 @@ use crate::fs;
 ///
 /// Reads, writes and seeks like a [`File`] (it implements the same traits), and gives access
 /// to it ([`as_file`](NamedTempFile::as_file)). [`close`](NamedTempFile::close) removes it and
-/// reports errors; a dropped one is removed in the background on its executor.
+/// reports errors; a dropped one is removed by the dropping thread (one `unlink`, as the
+/// `tempfile` crate does), so it is gone even when the process exits right after.
 /// [`persist`](NamedTempFile::persist) and [`keep`](NamedTempFile::keep) turn it into an
 /// ordinary file.
 ///
@@ -141,8 +142,8 @@ impl<E: Executor> NamedTempFile<E> {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future drops the temporary file, which is removed in the background if the
-    /// rename did not happen yet.
+    /// Dropping the future drops the temporary file, which is then removed if the rename did
+    /// not happen yet.
     ///
     /// # Examples
     ///
@@ -215,7 +216,7 @@ impl<E: Executor> NamedTempFile<E> {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future removes the file in the background.
+    /// Dropping the future removes the file before the drop returns.
     ///
     /// # Examples
     ///
@@ -237,8 +238,8 @@ impl<E: Executor> NamedTempFile<E> {
         if self.keep {
             return closed;
         }
-        self.keep = true; // removed here, not by `drop`
         let removed = fs::remove_file(&self.path).on(exec).await;
+        self.keep = true; // removed: nothing left for `drop` (which removes it if this is dropped)
         closed.and(removed)
     }
 }
@@ -248,13 +249,11 @@ impl<E: Executor> Drop for NamedTempFile<E> {
         if self.keep {
             return;
         }
-        if let Some(file) = self.file.take() {
-            let exec = file.executor().clone();
-            // The file's own last writes go in the background too; on Unix, writing to an
-            // unlinked file is harmless.
-            drop(file);
-            detach(fs::remove_file(std::mem::take(&mut self.path)).on(exec));
-        }
+        // One `unlink` here, not on the executor: work left in its queue would die with the
+        // process if `main` returned now. The name goes first; the file's own drop then
+        // settles its last writes into the unlinked inode, harmlessly.
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
     }
 }
 
