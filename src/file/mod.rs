@@ -1,9 +1,12 @@
 //! [`File`], the async file, and how to open one.
 
+mod job;
 mod open_options;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "tokio")]
+mod tokio;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -21,8 +24,9 @@ use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub(crate) use self::open_options::start_position;
 pub use self::open_options::{open, Open, OpenOptions};
 
+use self::job::{retry, Action, Outcome, Shared};
 pub(crate) use self::state::Buffering;
-use self::state::{Action, Core, Outcome, Shared};
+use self::state::Core;
 use crate::executor::{Blocking, Executor, Op, Work};
 
 /// An open file whose every blocking call runs on an executor: Python aiofiles' file object.
@@ -152,21 +156,8 @@ pub struct File<E: Executor = Blocking> {
     core: Core<E>,
     mode: Cow<'static, str>,
     /// A tokio `start_seek` not completed yet.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    tokio_seek: TokioSeek,
-}
-
-/// Where tokio's two-step seek (`start_seek`, then `poll_complete`) stands.
-#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-enum TokioSeek {
-    Idle,
-    /// Done in `start_seek` itself: no hand-off was needed.
-    Done(u64),
-    /// Needs a hand-off; `launched` once it is in flight.
-    Pending {
-        to: SeekFrom,
-        launched: bool,
-    },
+    #[cfg(feature = "tokio")]
+    tokio_seek: self::tokio::TokioSeek,
 }
 
 // `E` is never pinned: the file only hands out clones of it.
@@ -266,7 +257,8 @@ impl<E: Executor> File<E> {
         File {
             core: Core::new(shared, exec, pos, buffering),
             mode,
-            tokio_seek: TokioSeek::Idle,
+            #[cfg(feature = "tokio")]
+            tokio_seek: self::tokio::TokioSeek::Idle,
         }
     }
 
@@ -879,13 +871,13 @@ impl<E: Executor> File<E> {
             let mut buf = vec![0; len];
             let mut filled = 0;
             while filled < len {
-                match shared
-                    .file
-                    .read_at(&mut buf[filled..], offset + filled as u64)
-                {
+                match retry(|| {
+                    shared
+                        .file
+                        .read_at(&mut buf[filled..], offset + filled as u64)
+                }) {
                     Ok(0) => break,
                     Ok(n) => filled += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(shared.error("read", e)),
                 }
             }
@@ -967,12 +959,7 @@ impl<E: Executor> File<E> {
         self.core.shared.changed();
         self.on_file(move |shared| {
             use std::os::unix::fs::FileExt;
-            let written = loop {
-                match shared.file.write_at(&data, offset) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    other => break other,
-                }
-            };
+            let written = retry(|| shared.file.write_at(&data, offset));
             shared.changed();
             written.map_err(|e| shared.error("write", e))
         })
@@ -1098,95 +1085,5 @@ impl<E: Executor> AsyncSeek for File<E> {
         pos: SeekFrom,
     ) -> Poll<io::Result<u64>> {
         self.core.poll_seek(cx, pos)
-    }
-}
-
-#[cfg(feature = "tokio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-impl<E: Executor> tokio::io::AsyncRead for File<E> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let core = &mut self.get_mut().core;
-        if buf.remaining() == 0 {
-            return Poll::Ready(Ok(()));
-        }
-        let data = std::task::ready!(core.poll_fill_buf(cx, buf.remaining()))?;
-        let n = data.len().min(buf.remaining());
-        buf.put_slice(&data[..n]);
-        core.consume(n);
-        Poll::Ready(Ok(()))
-    }
-}
-
-#[cfg(feature = "tokio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-impl<E: Executor> tokio::io::AsyncBufRead for File<E> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.get_mut().core.poll_fill_buf(cx, 0)
-    }
-
-    fn consume(mut self: Pin<&mut Self>, amt: usize) {
-        self.core.consume(amt);
-    }
-}
-
-#[cfg(feature = "tokio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-impl<E: Executor> tokio::io::AsyncWrite for File<E> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-}
-
-#[cfg(feature = "tokio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-impl<E: Executor> tokio::io::AsyncSeek for File<E> {
-    /// Seeks at once when no hand-off is needed; otherwise `poll_complete` does it.
-    fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        self.tokio_seek = match self.core.seek_without_hand_off(position) {
-            Some(done) => TokioSeek::Done(done?),
-            None => TokioSeek::Pending {
-                to: position,
-                launched: false,
-            },
-        };
-        Ok(())
-    }
-
-    /// Completes the seek `start_seek` began, or says where the file is.
-    ///
-    /// A seek whose caller went away after its hand-off started is never done twice: once
-    /// another call has finished it, this reports the position it left.
-    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        let this = &mut *self;
-        match std::mem::replace(&mut this.tokio_seek, TokioSeek::Idle) {
-            TokioSeek::Done(pos) => Poll::Ready(Ok(pos)),
-            TokioSeek::Pending { to, launched } if !launched || this.core.seeking(to) => {
-                let result = this.core.poll_seek(cx, to);
-                if result.is_pending() {
-                    let launched = this.core.seeking(to);
-                    this.tokio_seek = TokioSeek::Pending { to, launched };
-                }
-                result
-            }
-            TokioSeek::Idle | TokioSeek::Pending { .. } => {
-                this.core.poll_seek(cx, SeekFrom::Current(0))
-            }
-        }
     }
 }

@@ -1,10 +1,10 @@
-//! The buffer and in-flight machine behind [`File`](super::File).
+//! The buffer and in-flight machine behind [`File`](super::File), on the caller's side.
 //!
 //! One blocking job at most is in flight per file. A job is built from the file's state and
-//! runs on the executor with the shared `std::fs::File`: first an optional absolute seek, then
-//! the pending buffered writes, then one action (read a chunk, seek, set the length, sync, ...),
-//! and finally it reads back the OS cursor. So a read after writes, a seek after writes, or a
-//! sync after writes each cost one hand-off.
+//! runs on the executor with the shared `std::fs::File` ([`job`](super::job)): first an
+//! optional absolute seek, then the pending buffered writes, then one action (read a chunk,
+//! seek, set the length, sync, ...), and finally it reads back the OS cursor. So a read after
+//! writes, a seek after writes, or a sync after writes each cost one hand-off.
 //!
 //! Positions are absolute: `pos` is the logical position the user sees, `os` the OS cursor as
 //! the last job left it. Read-ahead lives in `rbuf` (with `ahead`, a prefetched chunk that
@@ -13,18 +13,15 @@
 //! applied exactly as if the caller had stayed.
 
 use std::fmt;
-use std::fs;
 use std::future::Future;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, SeekFrom};
 use std::mem;
-use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Weak};
 use std::task::{ready, Context, Poll};
 
-use crate::error;
-use crate::executor::{Executor, Op, Work};
+use super::job::{Action, Job, Outcome, Pending, Shared};
+use crate::executor::{Executor, Op};
 
 /// First read-ahead of a default-buffered file: small, so that opening many files and reading
 /// a little of each stays cheap.
@@ -35,376 +32,6 @@ const WRITE_START: usize = 64 * 1024;
 const MAX_BUF: usize = 2 * 1024 * 1024;
 /// Largest transfer one read or write call hands to the executor.
 pub(super) const MAX_CHUNK: usize = 2 * 1024 * 1024;
-
-/// What a file's handle and its jobs share.
-pub(super) struct Shared {
-    pub(super) file: fs::File,
-    pub(super) path: Option<Box<Path>>,
-    /// Opened for appending: writes land at the end, wherever the cursor is.
-    append: bool,
-    /// Opened for writing: buffered writes to a read-only file fail at once, not at the flush.
-    writable: bool,
-    /// Counts writes through this descriptor and its clones (`try_clone`): read-ahead taken
-    /// before the count last moved may be stale.
-    changes: Arc<AtomicU64>,
-    tail: Mutex<Tail>,
-    /// Signalled when a running job finishes.
-    finished: Condvar,
-}
-
-/// Where a file's job waits between its launch and the moment a pool thread starts it, so
-/// that a file dropped meanwhile can take it back and do its writes on the dropping thread
-/// ([`Shared::settle`]): work left in an executor's queue dies with the process when `main`
-/// returns, work done by the dropping thread does not.
-#[derive(Default)]
-struct Tail {
-    /// The job launched and not started yet.
-    queued: Option<Pending>,
-    /// A job is running on a pool thread: `Some(true)` when it changes the file (writes, a
-    /// length, a sync), which a drop then waits for.
-    running: Option<bool>,
-}
-
-/// What a job does: first an optional absolute seek, then the buffered writes, then one
-/// action.
-pub(super) struct Pending {
-    seek: Option<u64>,
-    write: Vec<u8>,
-    action: Action,
-}
-
-impl Shared {
-    pub(super) fn new(
-        file: fs::File,
-        path: Option<Box<Path>>,
-        append: bool,
-        writable: bool,
-    ) -> Arc<Self> {
-        Arc::new(Shared {
-            file,
-            path,
-            append,
-            writable,
-            changes: Arc::default(),
-            tail: Mutex::new(Tail::default()),
-            finished: Condvar::new(),
-        })
-    }
-
-    /// Queues `pending` for the job the caller is about to hand to the executor. One job at
-    /// most is in flight per file.
-    fn hand_off(self: &Arc<Self>, pending: Pending) -> Job {
-        let mut tail = self.tail();
-        debug_assert!(tail.queued.is_none() && tail.running.is_none());
-        tail.queued = Some(pending);
-        Job {
-            shared: Arc::clone(self),
-        }
-    }
-
-    /// A pool thread starts the queued job: `None` when a drop took it back.
-    fn start(&self) -> Option<Pending> {
-        let mut tail = self.tail();
-        let pending = tail.queued.take()?;
-        tail.running = Some(pending.changes_file());
-        Some(pending)
-    }
-
-    /// Finishes the work of a file that is gone (dropped, or its `close` future dropped), on
-    /// the dropping thread, and then writes `rest` (the bytes it still buffered): a queued job
-    /// no pool thread has started is taken back and done here; a running one is waited for
-    /// when it changes the file or `rest` must land after it. So nothing is lost when the
-    /// process exits right after, and the dropping thread never waits for an executor's queue.
-    /// Errors cannot be reported; `close` is how to see them.
-    pub(super) fn settle(&self, rest: Option<Pending>) {
-        let queued = {
-            let mut tail = self.tail();
-            let queued = tail.queued.take();
-            while matches!(tail.running, Some(changes) if changes || rest.is_some()) {
-                tail = self
-                    .finished
-                    .wait(tail)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-            queued
-        };
-        for pending in queued.into_iter().chain(rest) {
-            pending.run_here(self);
-        }
-    }
-
-    /// The executor lost the job unrun: it is nobody's any more.
-    fn forget(&self) {
-        let mut tail = self.tail();
-        tail.queued = None;
-        tail.running = None;
-    }
-
-    /// Records a write (or a length change) through the descriptor: read-ahead filled before
-    /// it is dropped at its next use. Called when a write is issued and again when it is done,
-    /// so that neither bytes buffered before the write nor bytes read while it ran survive it.
-    pub(super) fn changed(&self) {
-        self.changes.fetch_add(1, Ordering::Release);
-    }
-
-    /// How many writes went through the descriptor and its clones so far.
-    fn version(&self) -> u64 {
-        self.changes.load(Ordering::Acquire)
-    }
-
-    fn tail(&self) -> MutexGuard<'_, Tail> {
-        self.tail.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The descriptor, once no job holds it any more.
-    pub(super) fn into_file(self) -> fs::File {
-        self.file
-    }
-
-    /// `err` with the operation and the file's path, when it has one.
-    pub(super) fn error(&self, op: &'static str, err: io::Error) -> io::Error {
-        match &self.path {
-            Some(path) => error::path(op, path, err),
-            None => err,
-        }
-    }
-}
-
-/// The one thing a job does after its writes.
-pub(super) enum Action {
-    /// Nothing more (a flush, or moving the OS cursor to `pos`).
-    Nothing,
-    /// Read up to `len` bytes at the cursor into `buf` (cleared first).
-    Read {
-        buf: Vec<u8>,
-        len: usize,
-    },
-    /// Read everything from the cursor to the end, appending to `buf`.
-    ReadToEnd {
-        buf: Vec<u8>,
-    },
-    /// Write `data` at the cursor (unbuffered writes): one `write` call.
-    Write {
-        data: Arc<[u8]>,
-    },
-    /// Move the cursor.
-    Seek(SeekFrom),
-    /// Set the file's length.
-    SetLen(u64),
-    SyncAll,
-    SyncData,
-    /// Duplicate the descriptor.
-    Dup,
-}
-
-/// What the action produced.
-pub(super) enum Outcome {
-    Nothing,
-    /// Bytes read (`Read`, `ReadToEnd`).
-    Data(Vec<u8>),
-    /// Bytes written (`Write`).
-    Written(usize),
-    /// Bytes a read put in the buffer: 0 at the end of the file.
-    Filled(usize),
-    /// New cursor position (`Seek`).
-    Pos(u64),
-    File(fs::File),
-}
-
-/// The work handed to the executor: it runs what is queued in the file's [`Tail`].
-pub(super) struct Job {
-    shared: Arc<Shared>,
-}
-
-/// Marks the end of a running job, also when it unwinds: a drop waiting for it goes on.
-struct Running<'a>(&'a Shared);
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.tail().running = None;
-        self.0.finished.notify_all();
-    }
-}
-
-/// A finished job. Never an `Err` as a whole: the write part's buffer comes back either way.
-pub(super) struct Done {
-    /// Emptied on success; on a failed write, the bytes that were not written.
-    write: Vec<u8>,
-    write_err: Option<io::Error>,
-    result: io::Result<Outcome>,
-    /// The OS cursor after the job, when it could be read.
-    os: Option<u64>,
-    /// Appending: the end of the file just after the job's writes.
-    appended_to: Option<u64>,
-    /// [`Shared::version`] before the action: what it read was current then.
-    version: u64,
-}
-
-impl Work for Job {
-    type Output = Done;
-
-    fn run(self) -> io::Result<Done> {
-        let shared = self.shared;
-        let Some(Pending {
-            seek,
-            mut write,
-            action,
-        }) = shared.start()
-        else {
-            return Err(io::Error::other("the job was done by the file's drop"));
-        };
-        let running = Running(&shared);
-        let mut file = &shared.file;
-        let mut write_err = None;
-        let wrote = !write.is_empty() || matches!(action, Action::Write { .. });
-        let appending = shared.append && !write.is_empty();
-        if let Some(to) = seek {
-            if let Err(e) = file.seek(SeekFrom::Start(to)) {
-                write_err = Some(shared.error("seek in", e));
-            }
-        }
-        if write_err.is_none() && !write.is_empty() {
-            let mut written = 0;
-            while written < write.len() {
-                match file.write(&write[written..]) {
-                    Ok(0) => {
-                        write_err = Some(shared.error("write", io::ErrorKind::WriteZero.into()));
-                        break;
-                    }
-                    Ok(n) => written += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        write_err = Some(shared.error("write", e));
-                        break;
-                    }
-                }
-            }
-            write.drain(..written);
-            shared.changed();
-        }
-        // Read-ahead this job brings back is as fresh as the descriptor is now.
-        let version = shared.version();
-        let mut appended_to = None;
-        if appending {
-            appended_to = file.stream_position().ok();
-        }
-        let result = match write_err {
-            Some(_) => Err(io::ErrorKind::Other.into()), // not run: the write error stands for it
-            None => run_action(&shared, action),
-        };
-        let os = file.stream_position().ok();
-        if shared.append && wrote && appended_to.is_none() {
-            appended_to = os; // an unbuffered write: nothing came after it
-        }
-        drop(running);
-        Ok(Done {
-            write,
-            write_err,
-            result,
-            os,
-            appended_to,
-            version,
-        })
-    }
-}
-
-fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
-    let mut file = &shared.file;
-    Ok(match action {
-        Action::Nothing => Outcome::Nothing,
-        Action::Read { mut buf, len } => {
-            buf.clear();
-            buf.reserve_exact(len);
-            let n = loop {
-                match file.take(len as u64).read_to_end(&mut buf) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(shared.error("read", e)),
-                    Ok(n) => break n,
-                }
-            };
-            debug_assert_eq!(n, buf.len());
-            Outcome::Data(buf)
-        }
-        Action::ReadToEnd { mut buf } => {
-            // Sized from the metadata in this same hand-off.
-            let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let here = file.stream_position().unwrap_or(0);
-            buf.reserve(hint.saturating_sub(here) as usize);
-            file.read_to_end(&mut buf)
-                .map_err(|e| shared.error("read", e))?;
-            Outcome::Data(buf)
-        }
-        Action::Write { data } => {
-            let written = loop {
-                match file.write(&data) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    other => break other,
-                }
-            };
-            shared.changed();
-            Outcome::Written(written.map_err(|e| shared.error("write", e))?)
-        }
-        Action::Seek(to) => Outcome::Pos(file.seek(to).map_err(|e| shared.error("seek in", e))?),
-        Action::SetLen(len) => {
-            let set = shared.file.set_len(len);
-            shared.changed();
-            set.map_err(|e| shared.error("set the length of", e))?;
-            Outcome::Nothing
-        }
-        Action::SyncAll => {
-            shared
-                .file
-                .sync_all()
-                .map_err(|e| shared.error("sync", e))?;
-            Outcome::Nothing
-        }
-        Action::SyncData => {
-            shared
-                .file
-                .sync_data()
-                .map_err(|e| shared.error("sync", e))?;
-            Outcome::Nothing
-        }
-        Action::Dup => Outcome::File(
-            shared
-                .file
-                .try_clone()
-                .map_err(|e| shared.error("clone", e))?,
-        ),
-    })
-}
-
-impl Pending {
-    fn changes_file(&self) -> bool {
-        !self.write.is_empty()
-            || matches!(
-                self.action,
-                Action::Write { .. } | Action::SetLen(_) | Action::SyncAll | Action::SyncData
-            )
-    }
-
-    /// Does on the dropping thread what changes the file: the seek, the writes, and an action
-    /// that writes, sets the length or syncs. Reads, seeks and duplicates are nobody's
-    /// business once the file is gone. Stops at the first error.
-    fn run_here(self, shared: &Shared) {
-        let mut file = &shared.file;
-        let done = (|| {
-            if let Some(to) = self.seek {
-                file.seek(SeekFrom::Start(to))?;
-            }
-            file.write_all(&self.write)?;
-            match self.action {
-                Action::Write { data } => file.write_all(&data),
-                Action::SetLen(len) => file.set_len(len),
-                Action::SyncAll => file.sync_all(),
-                Action::SyncData => file.sync_data(),
-                _ => Ok(()),
-            }
-        })();
-        let _ = done;
-        shared.changed();
-    }
-}
 
 /// The error the OS gives for writing to a descriptor not open for writing.
 #[cold]
@@ -429,6 +56,9 @@ enum Kind {
     Write { addr: usize, len: usize },
     /// A seek the caller waits for.
     Seek(SeekFrom),
+    /// A `read_to_end` the caller waits for: its bytes go to the caller, never to the buffer,
+    /// and count only once the caller has them (a dropped one consumed nothing).
+    ReadToEnd,
     /// Anything else a caller waits for (flush, sync, set_len, ...).
     Other,
 }
@@ -581,7 +211,7 @@ impl<E: Executor> Core<E> {
         original.shared_cursor = true;
         self.shared_cursor = true;
         let shared = Arc::get_mut(&mut self.shared).expect("a core just made owns its descriptor");
-        shared.changes = Arc::clone(&original.shared.changes);
+        shared.count_changes_with(&original.shared);
         self.seen = shared.version();
     }
 
@@ -725,8 +355,7 @@ impl<E: Executor> Core<E> {
     /// Puts bytes a job read where they belong; `version` is when they were read.
     fn apply_read(&mut self, kind: Kind, data: Vec<u8>, version: u64) -> io::Result<Outcome> {
         let n = data.len();
-        if kind == Kind::Other {
-            // read_to_end: handed to the caller, never buffered.
+        if kind == Kind::ReadToEnd {
             return Ok(Outcome::Data(data));
         }
         let prefetch = matches!(kind, Kind::Prefetch { .. });
@@ -808,11 +437,15 @@ impl<E: Executor> Core<E> {
             }
             _ => None,
         };
-        if let Action::ReadToEnd { .. } = action {
-            // Everything from `pos` on is read by the job itself.
-            self.drop_read_ahead();
-        }
-        self.launch(cx, Kind::Other, action, cursor);
+        let kind = match action {
+            Action::ReadToEnd { .. } => {
+                // Everything from `pos` on is read by the job itself.
+                self.drop_read_ahead();
+                Kind::ReadToEnd
+            }
+            _ => Kind::Other,
+        };
+        self.launch(cx, kind, action, cursor);
     }
 
     /// Waits for the job [`start`](Self::start) launched and returns its outcome.
@@ -821,11 +454,11 @@ impl<E: Executor> Core<E> {
             // Already applied by someone else (cannot happen with `&mut` access).
             return Poll::Ready(Ok(Outcome::Nothing));
         };
-        debug_assert_eq!(kind, Kind::Other);
+        debug_assert!(matches!(kind, Kind::Other | Kind::ReadToEnd));
         if let Some(err) = self.write_err.take() {
             return Poll::Ready(Err(err));
         }
-        if let Ok(Outcome::Data(data)) = &result {
+        if let (Kind::ReadToEnd, Ok(Outcome::Data(data))) = (kind, &result) {
             if let Some(pos) = self.pos {
                 self.pos = Some(pos + data.len() as u64);
             }
@@ -1168,7 +801,7 @@ impl<E: Executor> Core<E> {
     }
 
     /// Whether a hand-off for this seek is in flight.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    #[cfg(feature = "tokio")]
     pub(super) fn seeking(&self, to: SeekFrom) -> bool {
         matches!(&self.busy, Some(b) if b.kind == Kind::Seek(to))
     }

@@ -1,0 +1,392 @@
+//! What runs on the executor for a [`File`](super::File), and what it hands back.
+//!
+//! A job does, in one hand-off: an optional absolute seek, the buffered writes, then one
+//! [`Action`] (read a chunk, seek, set the length, sync, ...), and finally it reads back the OS
+//! cursor. Its work waits in the file's [`Tail`] until a pool thread starts it, so that a file
+//! dropped meanwhile can take the work back ([`Shared::settle`]). The caller side, which
+//! decides what to ask and applies what comes back, is [`state`](super::state).
+
+use std::fs;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use crate::error;
+use crate::executor::Work;
+
+/// Runs `op` again while it fails with [`Interrupted`](io::ErrorKind::Interrupted).
+pub(super) fn retry<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
+/// What a file's handle and its jobs share.
+pub(super) struct Shared {
+    pub(super) file: fs::File,
+    pub(super) path: Option<Box<Path>>,
+    /// Opened for appending: writes land at the end, wherever the cursor is.
+    pub(super) append: bool,
+    /// Opened for writing: buffered writes to a read-only file fail at once, not at the flush.
+    pub(super) writable: bool,
+    /// Counts writes through this descriptor and its clones (`try_clone`): read-ahead taken
+    /// before the count last moved may be stale.
+    changes: Arc<AtomicU64>,
+    tail: Mutex<Tail>,
+    /// Signalled when a running job finishes.
+    finished: Condvar,
+}
+
+/// Where a file's job waits between its launch and the moment a pool thread starts it, so
+/// that a file dropped meanwhile can take it back and do its writes on the dropping thread
+/// ([`Shared::settle`]): work left in an executor's queue dies with the process when `main`
+/// returns, work done by the dropping thread does not.
+#[derive(Default)]
+struct Tail {
+    /// The job launched and not started yet.
+    queued: Option<Pending>,
+    /// A job is running on a pool thread: `Some(true)` when it changes the file (writes, a
+    /// length, a sync), which a drop then waits for.
+    running: Option<bool>,
+}
+
+/// What a job does: first an optional absolute seek, then the buffered writes, then one
+/// action.
+pub(super) struct Pending {
+    pub(super) seek: Option<u64>,
+    pub(super) write: Vec<u8>,
+    pub(super) action: Action,
+}
+
+impl Shared {
+    pub(super) fn new(
+        file: fs::File,
+        path: Option<Box<Path>>,
+        append: bool,
+        writable: bool,
+    ) -> Arc<Self> {
+        Arc::new(Shared {
+            file,
+            path,
+            append,
+            writable,
+            changes: Arc::default(),
+            tail: Mutex::new(Tail::default()),
+            finished: Condvar::new(),
+        })
+    }
+
+    /// Queues `pending` for the job the caller is about to hand to the executor. One job at
+    /// most is in flight per file.
+    pub(super) fn hand_off(self: &Arc<Self>, pending: Pending) -> Job {
+        let mut tail = self.tail();
+        debug_assert!(tail.queued.is_none() && tail.running.is_none());
+        tail.queued = Some(pending);
+        Job {
+            shared: Arc::clone(self),
+        }
+    }
+
+    /// A pool thread starts the queued job: `None` when a drop took it back.
+    fn start(&self) -> Option<Pending> {
+        let mut tail = self.tail();
+        let pending = tail.queued.take()?;
+        tail.running = Some(pending.changes_file());
+        Some(pending)
+    }
+
+    /// Finishes the work of a file that is gone (dropped, or its `close` future dropped), on
+    /// the dropping thread, and then writes `rest` (the bytes it still buffered): a queued job
+    /// no pool thread has started is taken back and done here; a running one is waited for
+    /// when it changes the file or `rest` must land after it. So nothing is lost when the
+    /// process exits right after, and the dropping thread never waits for an executor's queue.
+    /// Errors cannot be reported; `close` is how to see them.
+    pub(super) fn settle(&self, rest: Option<Pending>) {
+        let queued = {
+            let mut tail = self.tail();
+            let queued = tail.queued.take();
+            while matches!(tail.running, Some(changes) if changes || rest.is_some()) {
+                tail = self
+                    .finished
+                    .wait(tail)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            queued
+        };
+        for pending in queued.into_iter().chain(rest) {
+            pending.run_here(self);
+        }
+    }
+
+    /// The executor lost the job unrun: it is nobody's any more.
+    pub(super) fn forget(&self) {
+        let mut tail = self.tail();
+        tail.queued = None;
+        tail.running = None;
+    }
+
+    /// Records a write (or a length change) through the descriptor: read-ahead filled before
+    /// it is dropped at its next use. Called when a write is issued and again when it is done,
+    /// so that neither bytes buffered before the write nor bytes read while it ran survive it.
+    pub(super) fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
+    /// Counts the writes of `original` (whose descriptor this one duplicates) and this
+    /// one's together, so that each sees the other's.
+    pub(super) fn count_changes_with(&mut self, original: &Shared) {
+        self.changes = Arc::clone(&original.changes);
+    }
+
+    /// How many writes went through the descriptor and its clones so far.
+    pub(super) fn version(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    fn tail(&self) -> MutexGuard<'_, Tail> {
+        self.tail.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The descriptor, once no job holds it any more.
+    pub(super) fn into_file(self) -> fs::File {
+        self.file
+    }
+
+    /// `err` with the operation and the file's path, when it has one.
+    pub(super) fn error(&self, op: &'static str, err: io::Error) -> io::Error {
+        match &self.path {
+            Some(path) => error::path(op, path, err),
+            None => err,
+        }
+    }
+}
+
+/// The one thing a job does after its writes.
+pub(super) enum Action {
+    /// Nothing more (a flush, or moving the OS cursor to `pos`).
+    Nothing,
+    /// Read up to `len` bytes at the cursor into `buf` (cleared first).
+    Read {
+        buf: Vec<u8>,
+        len: usize,
+    },
+    /// Read everything from the cursor to the end, appending to `buf`.
+    ReadToEnd {
+        buf: Vec<u8>,
+    },
+    /// Write `data` at the cursor (unbuffered writes): one `write` call.
+    Write {
+        data: Arc<[u8]>,
+    },
+    /// Move the cursor.
+    Seek(SeekFrom),
+    /// Set the file's length.
+    SetLen(u64),
+    SyncAll,
+    SyncData,
+    /// Duplicate the descriptor.
+    Dup,
+}
+
+/// What the action produced.
+pub(super) enum Outcome {
+    Nothing,
+    /// Bytes read (`Read`, `ReadToEnd`).
+    Data(Vec<u8>),
+    /// Bytes written (`Write`).
+    Written(usize),
+    /// Bytes a read put in the buffer: 0 at the end of the file.
+    Filled(usize),
+    /// New cursor position (`Seek`).
+    Pos(u64),
+    File(fs::File),
+}
+
+/// The work handed to the executor: it runs what is queued in the file's [`Tail`].
+pub(super) struct Job {
+    shared: Arc<Shared>,
+}
+
+/// Marks the end of a running job, also when it unwinds: a drop waiting for it goes on.
+struct Running<'a>(&'a Shared);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.tail().running = None;
+        self.0.finished.notify_all();
+    }
+}
+
+/// A finished job. Never an `Err` as a whole: the write part's buffer comes back either way.
+pub(super) struct Done {
+    /// Emptied on success; on a failed write, the bytes that were not written.
+    pub(super) write: Vec<u8>,
+    pub(super) write_err: Option<io::Error>,
+    pub(super) result: io::Result<Outcome>,
+    /// The OS cursor after the job, when it could be read.
+    pub(super) os: Option<u64>,
+    /// Appending: the end of the file just after the job's writes.
+    pub(super) appended_to: Option<u64>,
+    /// [`Shared::version`] before the action: what it read was current then.
+    pub(super) version: u64,
+}
+
+impl Work for Job {
+    type Output = Done;
+
+    fn run(self) -> io::Result<Done> {
+        let shared = self.shared;
+        let Some(Pending {
+            seek,
+            mut write,
+            action,
+        }) = shared.start()
+        else {
+            return Err(io::Error::other("the job was done by the file's drop"));
+        };
+        let running = Running(&shared);
+        let mut file = &shared.file;
+        let mut write_err = None;
+        let wrote = !write.is_empty() || matches!(action, Action::Write { .. });
+        let appending = shared.append && !write.is_empty();
+        if let Some(to) = seek {
+            if let Err(e) = file.seek(SeekFrom::Start(to)) {
+                write_err = Some(shared.error("seek in", e));
+            }
+        }
+        if write_err.is_none() && !write.is_empty() {
+            let mut written = 0;
+            while written < write.len() {
+                match retry(|| file.write(&write[written..])) {
+                    Ok(0) => {
+                        write_err = Some(shared.error("write", io::ErrorKind::WriteZero.into()));
+                        break;
+                    }
+                    Ok(n) => written += n,
+                    Err(e) => {
+                        write_err = Some(shared.error("write", e));
+                        break;
+                    }
+                }
+            }
+            write.drain(..written);
+            shared.changed();
+        }
+        // Read-ahead this job brings back is as fresh as the descriptor is now.
+        let version = shared.version();
+        let mut appended_to = None;
+        if appending {
+            appended_to = file.stream_position().ok();
+        }
+        let result = match write_err {
+            Some(_) => Err(io::ErrorKind::Other.into()), // not run: the write error stands for it
+            None => run_action(&shared, action),
+        };
+        let os = file.stream_position().ok();
+        if shared.append && wrote && appended_to.is_none() {
+            appended_to = os; // an unbuffered write: nothing came after it
+        }
+        drop(running);
+        Ok(Done {
+            write,
+            write_err,
+            result,
+            os,
+            appended_to,
+            version,
+        })
+    }
+}
+
+fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
+    let mut file = &shared.file;
+    Ok(match action {
+        Action::Nothing => Outcome::Nothing,
+        Action::Read { mut buf, len } => {
+            buf.clear();
+            buf.reserve_exact(len);
+            // `read_to_end` goes on after `Interrupted` by itself.
+            file.take(len as u64)
+                .read_to_end(&mut buf)
+                .map_err(|e| shared.error("read", e))?;
+            Outcome::Data(buf)
+        }
+        Action::ReadToEnd { mut buf } => {
+            // Sized from the metadata in this same hand-off.
+            let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let here = file.stream_position().unwrap_or(0);
+            buf.reserve(hint.saturating_sub(here) as usize);
+            file.read_to_end(&mut buf)
+                .map_err(|e| shared.error("read", e))?;
+            Outcome::Data(buf)
+        }
+        Action::Write { data } => {
+            let written = retry(|| file.write(&data));
+            shared.changed();
+            Outcome::Written(written.map_err(|e| shared.error("write", e))?)
+        }
+        Action::Seek(to) => Outcome::Pos(file.seek(to).map_err(|e| shared.error("seek in", e))?),
+        Action::SetLen(len) => {
+            let set = shared.file.set_len(len);
+            shared.changed();
+            set.map_err(|e| shared.error("set the length of", e))?;
+            Outcome::Nothing
+        }
+        Action::SyncAll => {
+            shared
+                .file
+                .sync_all()
+                .map_err(|e| shared.error("sync", e))?;
+            Outcome::Nothing
+        }
+        Action::SyncData => {
+            shared
+                .file
+                .sync_data()
+                .map_err(|e| shared.error("sync", e))?;
+            Outcome::Nothing
+        }
+        Action::Dup => Outcome::File(
+            shared
+                .file
+                .try_clone()
+                .map_err(|e| shared.error("clone", e))?,
+        ),
+    })
+}
+
+impl Pending {
+    fn changes_file(&self) -> bool {
+        !self.write.is_empty()
+            || matches!(
+                self.action,
+                Action::Write { .. } | Action::SetLen(_) | Action::SyncAll | Action::SyncData
+            )
+    }
+
+    /// Does on the dropping thread what changes the file: the seek, the writes, and an action
+    /// that writes, sets the length or syncs. Reads, seeks and duplicates are nobody's
+    /// business once the file is gone. Stops at the first error.
+    fn run_here(self, shared: &Shared) {
+        let mut file = &shared.file;
+        let done = (|| {
+            if let Some(to) = self.seek {
+                file.seek(SeekFrom::Start(to))?;
+            }
+            file.write_all(&self.write)?;
+            match self.action {
+                Action::Write { data } => file.write_all(&data),
+                Action::SetLen(len) => file.set_len(len),
+                Action::SyncAll => file.sync_all(),
+                Action::SyncData => file.sync_data(),
+                _ => Ok(()),
+            }
+        })();
+        let _ = done;
+        shared.changed();
+    }
+}
