@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 
 use crate::executor::Blocking;
-use crate::file::{Buffering, File};
+use crate::file::{Buffering, File, Parts};
 
 /// A stream, or why it could not be opened.
 type Stream = Result<File<Blocking>, io::Error>;
@@ -24,15 +24,16 @@ type Stream = Result<File<Blocking>, io::Error>;
 fn open(fd: io::Result<std::fs::File>, mode: &'static str) -> Stream {
     let std = fd.map_err(|e| crate::error::op("duplicate a standard stream", e))?;
     // No position: the stream never seeks (see the module docs).
-    Ok(File::from_parts(
-        std,
-        None,
-        mode.into(),
-        Blocking,
-        None,
-        false,
-        Buffering::Fixed(0),
-    ))
+    Ok(File::from_parts(Parts {
+        file: std,
+        path: None,
+        mode: mode.into(),
+        exec: Blocking,
+        pos: None,
+        append: false,
+        buffering: Buffering::Fixed(0),
+        head: None,
+    }))
 }
 
 /// The stream, or a fresh copy of the error that kept it from opening.

@@ -655,8 +655,11 @@ fn swapping_a_directory_for_a_symlink_never_leaks_outside_bytes() {
         let outside_abs = sandbox.base.join("outside");
 
         let stop = Arc::new(AtomicBool::new(false));
+        // Raised once the swapper has swapped at least once: the reads race real swaps.
+        let swapping = Arc::new(AtomicBool::new(false));
         let swapper = {
             let stop = Arc::clone(&stop);
+            let swapping = Arc::clone(&swapping);
             let root = root.clone();
             thread::spawn(move || {
                 let mut swaps = 0u64;
@@ -670,11 +673,15 @@ fn swapping_a_directory_for_a_symlink_never_leaks_outside_bytes() {
                     std::fs::remove_file(root.join("swap")).unwrap();
                     std::fs::rename(root.join("swap_away"), root.join("swap")).unwrap();
                     swaps += 1;
+                    swapping.store(true, Ordering::Relaxed);
                 }
                 swaps
             })
         };
 
+        while !swapping.load(Ordering::Relaxed) {
+            thread::yield_now();
+        }
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             futures::executor::block_on(async {
                 let dir = Dir::open_ambient(&root).on(Inline).await.unwrap();
@@ -1135,5 +1142,55 @@ fn types_and_futures_are_send_and_sync() {
         send(&entry.metadata());
         send(&entry.file_type());
         send(&entries.next_entry());
+    });
+}
+
+/// `Dir::open` costs what `aiofiles::open` costs: one hand-off, the head of a small file
+/// read in it, so that opening and reading a small file to the end is one hand-off in all;
+/// `open_with` takes the full options, buffer size included.
+#[test]
+fn opening_a_small_file_beneath_a_dir_and_reading_it_is_one_hand_off() {
+    run(|| async {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("small.txt"), "small file").unwrap();
+        let manual = ManualExecutor::new();
+        let mut dir = Box::pin(Dir::open_ambient(tmp.path()).on(manual.clone()));
+        assert!(dir.as_mut().now_or_never().is_none());
+        assert_eq!(manual.run_all(), 1);
+        let dir = dir.await.unwrap();
+
+        let mut open = Box::pin(dir.open("small.txt", "r"));
+        assert!(open.as_mut().now_or_never().is_none());
+        assert_eq!(manual.run_all(), 1, "the open and its head read: one hand-off");
+        let mut file = open.now_or_never().unwrap().unwrap();
+        let mut bytes = Vec::new();
+        let read = file.read_to_end(&mut bytes).now_or_never();
+        assert_eq!(read.map(Result::unwrap), Some(10), "read from the head");
+        assert_eq!(bytes, b"small file");
+        assert_eq!(manual.pending(), 0);
+        assert_eq!(file.mode(), "r");
+
+        // With `buffer_size(0)` nothing is read ahead: the read is a hand-off of its own.
+        let mut options = aiofiles::OpenOptions::new();
+        options.read(true).buffer_size(0);
+        let mut open = Box::pin(dir.open_with("small.txt", &options));
+        assert!(open.as_mut().now_or_never().is_none());
+        assert_eq!(manual.run_all(), 1);
+        let mut file = open.now_or_never().unwrap().unwrap();
+        assert_eq!(file.mode(), "rb");
+        let mut bytes = Vec::new();
+        let mut read = Box::pin(file.read_to_end(&mut bytes));
+        assert!(read.as_mut().now_or_never().is_none());
+        assert_eq!(manual.run_all(), 1);
+        assert_eq!(read.now_or_never().unwrap().unwrap(), 10);
+        assert_eq!(bytes, b"small file");
+
+        // Escapes are refused by `open_with` as by `open`, naming the path.
+        let mut open = Box::pin(dir.open_with("../outside", &options));
+        assert!(open.as_mut().now_or_never().is_none());
+        manual.run_all();
+        let err = open.now_or_never().unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert!(err.to_string().contains("`../outside`"), "{err}");
     });
 }

@@ -9,15 +9,15 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cap_std::fs::{Metadata, OpenOptions as CapOpenOptions};
+use cap_std::fs::Metadata;
 
-pub use self::open::{DirOpen, DirOpenAmbient};
+pub use self::open::DirOpenAmbient;
 pub use self::read_dir::{DirEntry, DirReadDir};
 pub use self::walk::{DirWalk, DirWalkEntry};
 
 use crate::error::Context as _;
 use crate::executor::{Blocking, Executor, Op, Work};
-use crate::file::OpenOptions;
+use crate::file::{Open, OpenOptions};
 
 /// A directory that no path can lead out of: every path given to it is resolved beneath it,
 /// by the OS where it can. For servers and tools that take paths from users (CWE-22).
@@ -261,7 +261,7 @@ impl<E: Executor> Dir<E> {
     ///
     /// # Cancel safety
     ///
-    /// See [`DirOpen`].
+    /// See [`Open`].
     ///
     /// # Examples
     ///
@@ -284,19 +284,53 @@ impl<E: Executor> Dir<E> {
     /// ```
     ///
     /// [`File`]: crate::File
-    pub fn open<P: AsRef<Path>>(&self, path: P, mode: &str) -> DirOpen<E> {
-        let path = path.as_ref().to_owned();
-        match cap_options(mode) {
-            Ok((options, append)) => DirOpen::new(
-                Arc::clone(&self.inner),
-                path,
-                options,
-                append,
-                mode,
-                self.exec.clone(),
-            ),
-            Err(err) => DirOpen::failed(err),
+    pub fn open<P: AsRef<Path>>(&self, path: P, mode: &str) -> Open<E> {
+        match OpenOptions::from_mode(mode) {
+            Ok(options) => self.open_with(path, &options),
+            Err(err) => Open::failed(err).on(self.exec.clone()),
         }
+    }
+
+    /// Opens the file at `path` with full [`OpenOptions`] (buffer size included), as
+    /// [`OpenOptions::open`] does, beneath this directory. Like [`open`](Dir::open), it costs
+    /// one hand-off, and opening a regular file for reading reads its head in the same one.
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` when `path` would leave this directory (see the
+    /// [attack table](Dir#attacks)); otherwise as [`std::fs::OpenOptions::open`]. The message
+    /// names `path`.
+    ///
+    /// # Cancel safety
+    ///
+    /// See [`Open`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Dir, OpenOptions};
+    /// use futures::AsyncReadExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("data.txt"), "abc")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    ///
+    /// let mut options = OpenOptions::new();
+    /// options.read(true).buffer_size(0);
+    /// let mut file = root.open_with("data.txt", &options).await?;
+    /// let mut text = String::new();
+    /// file.read_to_string(&mut text).await?;
+    /// assert_eq!(text, "abc");
+    ///
+    /// let err = root.open_with("../data.txt", &options).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn open_with<P: AsRef<Path>>(&self, path: P, options: &OpenOptions) -> Open<E> {
+        options
+            .open_beneath(Arc::clone(&self.inner), path.as_ref())
+            .on(self.exec.clone())
     }
 
     /// Reads the whole file at `path` into a byte vector, as [`crate::fs::read`].
@@ -939,19 +973,4 @@ impl<E: Executor> fmt::Debug for Dir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Dir").field("dir", &self.inner).finish()
     }
-}
-
-/// `cap-std`'s options for a Python mode string, and whether it appends: the flags
-/// [`crate::open`] would use.
-fn cap_options(mode: &str) -> io::Result<(CapOpenOptions, bool)> {
-    let access = OpenOptions::from_mode(mode)?.access();
-    let mut options = CapOpenOptions::new();
-    options
-        .read(access.read)
-        .write(access.write)
-        .append(access.append)
-        .truncate(access.truncate)
-        .create(access.create)
-        .create_new(access.create_new);
-    Ok((options, access.append))
 }

@@ -1,6 +1,7 @@
 //! [`File`], the async file, and how to open one.
 
 mod job;
+mod open;
 mod open_options;
 mod state;
 #[cfg(test)]
@@ -20,9 +21,8 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
-#[cfg(feature = "cap-std")]
-pub(crate) use self::open_options::start_position;
-pub use self::open_options::{open, Open, OpenOptions};
+pub use self::open::Open;
+pub use self::open_options::{open, OpenOptions};
 
 use self::job::{retry, Action, Outcome, Shared};
 pub(crate) use self::state::Buffering;
@@ -242,20 +242,49 @@ impl File {
     }
 }
 
+/// What the crate's ways of opening a file (open, `Dir::open`, temp files, standard streams,
+/// `from_std`, `try_clone`) make a [`File`] from.
+pub(crate) struct Parts<E> {
+    pub(crate) file: stdfs::File,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) mode: Cow<'static, str>,
+    pub(crate) exec: E,
+    /// The logical position; `None` when unknown (an unseekable file).
+    pub(crate) pos: Option<u64>,
+    /// Opened for appending: writes land at the end, wherever the cursor is.
+    pub(crate) append: bool,
+    pub(crate) buffering: Buffering,
+    /// The start of the file, read with the open: the OS cursor is past it.
+    pub(crate) head: Option<Head>,
+}
+
+/// The start of a regular file, read in the same hand-off as its open.
+pub(crate) struct Head {
+    pub(crate) bytes: Vec<u8>,
+    /// The bytes are the whole file.
+    pub(crate) eof: bool,
+}
+
 impl<E: Executor> File<E> {
-    pub(crate) fn from_parts(
-        file: stdfs::File,
-        path: Option<PathBuf>,
-        mode: Cow<'static, str>,
-        exec: E,
-        pos: Option<u64>,
-        append: bool,
-        buffering: Buffering,
-    ) -> Self {
+    pub(crate) fn from_parts(parts: Parts<E>) -> Self {
+        let Parts {
+            file,
+            path,
+            mode,
+            exec,
+            pos,
+            append,
+            buffering,
+            head,
+        } = parts;
         let writable = mode.contains(['w', 'a', 'x', '+']);
         let shared = Shared::new(file, path.map(PathBuf::into_boxed_path), append, writable);
+        let mut core = Core::new(shared, exec, pos, buffering);
+        if let Some(head) = head {
+            core.prime(head.bytes, head.eof);
+        }
         File {
-            core: Core::new(shared, exec, pos, buffering),
+            core,
             mode,
             #[cfg(feature = "tokio")]
             tokio_seek: self::tokio::TokioSeek::Idle,
@@ -300,15 +329,16 @@ impl<E: Executor> File<E> {
         // `lseek` and `fcntl` never block on I/O: they are safe to call here.
         let pos = (&file).stream_position().ok();
         let (mode, append) = descriptor_mode(&file);
-        File::from_parts(
+        File::from_parts(Parts {
             file,
-            None,
-            Cow::Borrowed(mode),
+            path: None,
+            mode: Cow::Borrowed(mode),
             exec,
             pos,
             append,
-            Buffering::Adaptive,
-        )
+            buffering: Buffering::Adaptive,
+            head: None,
+        })
     }
 
     /// The path the file was opened with; `None` for [`from_std`](File::from_std).
@@ -727,15 +757,16 @@ impl<E: Executor> File<E> {
             _ => unreachable!("dup yields a file"),
         };
         let (_, append) = descriptor_mode(&dup);
-        let mut clone = File::from_parts(
-            dup,
-            self.core.shared.path.as_deref().map(Path::to_owned),
-            self.mode.clone(),
-            self.core.exec.clone(),
-            self.core.pos(),
+        let mut clone = File::from_parts(Parts {
+            file: dup,
+            path: self.core.shared.path.as_deref().map(Path::to_owned),
+            mode: self.mode.clone(),
+            exec: self.core.exec.clone(),
+            pos: self.core.pos(),
             append,
-            self.core.buffering(),
-        );
+            buffering: self.core.buffering(),
+            head: None,
+        });
         clone.core.clone_of(&mut self.core);
         Ok(clone)
     }

@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 
 use super::builder::FileWork;
 use crate::executor::{Blocking, Executor, Op};
-use crate::file::{Buffering, File};
+use crate::file::{Buffering, File, Parts};
 use crate::fs;
 
 /// A temporary file with a name, removed when closed or dropped: Python's
@@ -382,15 +382,16 @@ impl<E: Executor> Future for CreateNamed<E> {
         let (file, armed) = ready!(this.op.poll(cx))?;
         // From here the `NamedTempFile` removes it, without blocking.
         let path = armed.keep().map_err(|e| e.error)?;
-        let file = File::from_parts(
+        let file = File::from_parts(Parts {
             file,
-            Some(path.clone()),
-            "rb+".into(),
+            path: Some(path.clone()),
+            mode: "rb+".into(),
             exec,
-            Some(0),
-            false,
-            Buffering::Adaptive,
-        );
+            pos: Some(0),
+            append: false,
+            buffering: Buffering::Adaptive,
+            head: None,
+        });
         Poll::Ready(Ok(NamedTempFile {
             file: Some(file),
             path,

@@ -9,7 +9,7 @@ use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 use crate::error;
 use crate::executor::{Blocking, Executor, Op, Work};
-use crate::file::{Buffering, File};
+use crate::file::{Buffering, File, Parts};
 
 /// A temporary file kept in memory until it grows beyond `max_size` bytes, then rolled over
 /// to an unnamed file on disk through its executor: Python's `SpooledTemporaryFile`.
@@ -193,15 +193,16 @@ impl<E: Executor> SpooledTempFile<E> {
                     let result = ready!(op.as_mut().poll(cx));
                     match result {
                         Ok(file) => {
-                            let file = File::from_parts(
+                            let file = File::from_parts(Parts {
                                 file,
-                                None,
-                                "rb+".into(),
-                                self.exec.clone(),
-                                Some(*pos),
-                                false,
-                                Buffering::Adaptive,
-                            );
+                                path: None,
+                                mode: "rb+".into(),
+                                exec: self.exec.clone(),
+                                pos: Some(*pos),
+                                append: false,
+                                buffering: Buffering::Adaptive,
+                                head: None,
+                            });
                             self.spool = Spool::File(Box::new(file));
                         }
                         Err(err) => {
