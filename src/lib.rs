@@ -89,7 +89,7 @@ mod stdio;
 pub mod tempfile;
 pub mod testing;
 
-pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit};
+pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit, Linger};
 pub use crate::file::{open, File, Open, OpenOptions};
 pub use crate::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 

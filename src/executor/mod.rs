@@ -9,6 +9,7 @@
 //! | executor | runs work on | feature |
 //! |---|---|---|
 //! | [`Blocking`] (default) | the `blocking` crate's pool, smol's own | always |
+//! | [`Linger`] | a pool built for latency: workers and awaiters stay awake a few µs | always |
 //! | [`Inline`] | the polling thread, at once | always |
 //! | [`Limit`] | another executor, at most `n` works at a time | always |
 //! | `Tokio` | the tokio runtime's blocking pool | `tokio` |
@@ -49,6 +50,7 @@ pub(crate) mod batch;
 mod blocking;
 mod inline;
 mod limit;
+mod linger;
 mod op;
 mod remote;
 
@@ -63,6 +65,7 @@ use std::io;
 pub use self::blocking::{Blocking, BlockingTask};
 pub use self::inline::Inline;
 pub use self::limit::Limit;
+pub use self::linger::{Linger, LingerTask};
 pub use self::op::{unblock, Op, Work};
 pub use self::remote::{task, Completer, RemoteTask};
 
