@@ -1,6 +1,8 @@
 //! `Dir::walk`: the walk of `fs::walk` confined to a `Dir`. Checked against `walkdir` run
 //! synchronously on the same tree (paths made relative), with hand-offs counted by an executor
-//! that wraps `Blocking`; symlinks never followed, nothing outside ever listed.
+//! that wraps `Blocking`; symlinks not followed unless asked, and then only those that stay
+//! inside (checked against `walkdir` following links on trees with no way out); nothing
+//! outside ever listed or named.
 
 #![cfg(feature = "cap-std")]
 
@@ -170,12 +172,22 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
-fn running_as_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
-        .unwrap_or(false)
+/// Runs the test `name`'s `body` as an unprivileged user (root reads any directory): here if
+/// this process is one; otherwise in a new process of this test binary running as `nobody`,
+/// whose success is checked. Fails when neither is possible, rather than passing unchecked.
+fn unprivileged(name: &str, body: impl FnOnce()) {
+    if !common::privileged() {
+        body();
+        return;
+    }
+    assert!(
+        !common::in_child(),
+        "`{name}`: still privileged as user nobody, permissions cannot be tested"
+    );
+    let output = common::rerun_alone(name, Some(65534))
+        .unwrap_or_else(|err| panic!("`{name}`: privileged, and cannot run as nobody: {err}"));
+    let stdout = common::assert_child_passed(name, &output);
+    eprintln!("`{name}` ran as user nobody in a child process: {stdout}");
 }
 
 /// Takes a directory's permissions away, and gives them back when dropped (so that the
@@ -418,7 +430,12 @@ fn sort_by_file_name_sorts_each_directory() {
 
 #[test]
 fn builders_panic_once_polled() {
-    for which in ["max_depth", "min_depth", "sort_by_file_name"] {
+    for which in [
+        "max_depth",
+        "min_depth",
+        "sort_by_file_name",
+        "follow_links",
+    ] {
         let (_dir, root) = tempdir();
         let panic = std::panic::catch_unwind(|| {
             futures::executor::block_on(async {
@@ -428,6 +445,7 @@ fn builders_panic_once_polled() {
                 let _ = match which {
                     "max_depth" => walk.max_depth(1),
                     "min_depth" => walk.min_depth(1),
+                    "follow_links" => walk.follow_links(true),
                     _ => walk.sort_by_file_name(),
                 };
             })
@@ -722,10 +740,13 @@ fn a_directory_swapped_for_a_symlink_is_an_error_never_a_way_out() {
 
 #[test]
 fn unreadable_directory_is_one_error_and_the_walk_goes_on() {
-    if running_as_root() {
-        eprintln!("skipped: root reads any directory");
-        return;
-    }
+    unprivileged(
+        "unreadable_directory_is_one_error_and_the_walk_goes_on",
+        unreadable_directory,
+    );
+}
+
+fn unreadable_directory() {
     run(|| async {
         let (_dir, root) = tempdir();
         for dir in ["a", "locked", "z/locked2"] {
@@ -792,6 +813,50 @@ fn unreadable_directory_is_one_error_and_the_walk_goes_on() {
             &std_err,
             "walk",
             &[Path::new("locked")],
+        );
+    });
+}
+
+#[test]
+fn a_followed_directory_that_cannot_be_listed_is_its_entry_then_an_error() {
+    unprivileged(
+        "a_followed_directory_that_cannot_be_listed_is_its_entry_then_an_error",
+        followed_unreadable,
+    );
+}
+
+fn followed_unreadable() {
+    run(|| async {
+        let (_dir, base, root) = fenced();
+        std::fs::create_dir_all(root.join("locked")).unwrap();
+        std::fs::write(root.join("locked/hidden"), "").unwrap();
+        symlink("locked", root.join("in_locked")).unwrap();
+        let locked = root.join("locked");
+        let _locked = Locked::new(&locked);
+        let std_err = std::fs::read_dir(&locked).unwrap_err();
+        let top = open(&root).await;
+        let items: Vec<_> = top
+            .walk(".")
+            .follow_links(true)
+            .sort_by_file_name()
+            .collect()
+            .await;
+        let shown: Vec<_> = items.iter().map(|item| text(item, &base)).collect();
+        assert_eq!(
+            shown,
+            vec![
+                ".@0 dir".to_owned(),
+                "in_locked@1 dir (link)".into(),
+                format!("PermissionDenied: failed to walk `in_locked`: {std_err}"),
+                "locked@1 dir".into(),
+                format!("PermissionDenied: failed to walk `locked`: {std_err}"),
+            ]
+        );
+        assert_same_error(
+            items[2].as_ref().unwrap_err(),
+            &std_err,
+            "walk",
+            &[Path::new("in_locked")],
         );
     });
 }
@@ -944,5 +1009,550 @@ fn a_deep_chain_is_walked_to_the_bottom() {
         assert_top_down(&ours);
         assert_eq!(ours[151], (deepest.join("bottom"), 151, false, false));
         assert_eq!(ours, walkdir_found(&root, ".", |w| w));
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// follow_links
+
+/// A directory planted next to the root, outside it, and a file in it: neither name may ever
+/// appear in an item (an entry's path, an error's message or `Debug`). Both contain `7f3a`.
+const CANARY: &str = "canary-outside-7f3a";
+const CANARY_FILE: &str = "inside-canary-7f3a";
+
+/// `base/canary-outside-7f3a/inside-canary-7f3a`, and `base/root`, empty: the `Dir`.
+fn fenced() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, base) = tempdir();
+    std::fs::create_dir(base.join(CANARY)).unwrap();
+    std::fs::write(base.join(CANARY).join(CANARY_FILE), "outside").unwrap();
+    let root = base.join("root");
+    std::fs::create_dir(&root).unwrap();
+    (dir, base, root)
+}
+
+/// Nothing of what lies outside the root in `text`: not the canary's names, not the ambient
+/// path of the directory the root is in.
+#[track_caller]
+fn assert_hidden(text: &str, base: &Path) {
+    assert!(!text.contains("7f3a"), "the canary named in {text}");
+    assert!(
+        !text.contains(base.to_str().unwrap()),
+        "an ambient path in {text}"
+    );
+}
+
+/// An item of a walk as text: an entry as `path@depth type`, its type `dir`, `file` or
+/// `symlink`, then ` (link)` when its path is a symlink; an error as `Kind: message`. Checks
+/// on the way that it names nothing outside the root (`Display` and `Debug`).
+#[track_caller]
+fn text(item: &io::Result<DirWalkEntry>, base: &Path) -> String {
+    let text = match item {
+        Ok(e) => {
+            assert_hidden(&format!("{e:?}"), base);
+            let t = e.file_type();
+            let kind = match (t.is_dir(), t.is_file(), t.is_symlink()) {
+                (true, _, _) => "dir",
+                (_, true, _) => "file",
+                (_, _, true) => "symlink",
+                _ => "other",
+            };
+            let link = if e.path_is_symlink() { " (link)" } else { "" };
+            format!("{}@{} {kind}{link}", e.path().display(), e.depth())
+        }
+        Err(e) => {
+            assert_hidden(&format!("{e:?}"), base);
+            assert_hidden(&source_of(e).to_string(), base);
+            format!("{:?}: {e}", e.kind())
+        }
+    };
+    assert_hidden(&text, base);
+    text
+}
+
+/// Every item of a walk as [`text`].
+async fn texts<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S, base: &Path) -> Vec<String> {
+    let items: Vec<_> = walk.collect().await;
+    items.iter().map(|item| text(item, base)).collect()
+}
+
+/// The item of a link that leads outside.
+fn denied(path: &str) -> String {
+    format!("PermissionDenied: failed to walk `{path}`: a path led outside of the filesystem")
+}
+
+/// The item of a link to its ancestor `ancestor`.
+fn looped(path: &str, ancestor: &str) -> String {
+    format!(
+        "Other: failed to walk `{path}`: a symlink loop: it points to its ancestor `{ancestor}`"
+    )
+}
+
+/// The item of a link that std's `metadata` fails on (inside the root), with std's error.
+fn like_std(root: &Path, path: &str) -> String {
+    let err = std::fs::metadata(root.join(path)).unwrap_err();
+    format!("{:?}: failed to walk `{path}`: {err}", err.kind())
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// A row of the table: what it is, what it plants in the root (given `base` and `root`), and
+/// the items of `walk(".").follow_links(true).sort_by_file_name()` it expects.
+type Row = (&'static str, fn(&Path, &Path) -> Vec<String>);
+
+const TABLE: &[Row] = &[
+    ("in-root link to a directory", |_, root| {
+        std::fs::create_dir(root.join("a")).unwrap();
+        std::fs::write(root.join("a/f1"), "").unwrap();
+        symlink("a", root.join("in_link")).unwrap();
+        strings(&[
+            ".@0 dir",
+            "a@1 dir",
+            "a/f1@2 file",
+            "in_link@1 dir (link)",
+            "in_link/f1@2 file",
+        ])
+    }),
+    ("in-root link to a file", |_, root| {
+        std::fs::create_dir(root.join("a")).unwrap();
+        std::fs::write(root.join("f"), "").unwrap();
+        symlink("f", root.join("file_link")).unwrap();
+        symlink("../f", root.join("a/up_file")).unwrap();
+        strings(&[
+            ".@0 dir",
+            "a@1 dir",
+            "a/up_file@2 file (link)",
+            "f@1 file",
+            "file_link@1 file (link)",
+        ])
+    }),
+    ("absolute targets, outside and inside", |base, root| {
+        std::fs::create_dir(root.join("a")).unwrap();
+        std::fs::write(root.join("a/f1"), "").unwrap();
+        symlink(root.join("a"), root.join("abs_in")).unwrap();
+        symlink(base.join("missing-7f3a"), root.join("abs_missing")).unwrap();
+        symlink(base.join(CANARY), root.join("abs_out")).unwrap();
+        symlink(
+            base.join(CANARY).join(CANARY_FILE),
+            root.join("abs_out_file"),
+        )
+        .unwrap();
+        let mut expected = strings(&[".@0 dir", "a@1 dir", "a/f1@2 file"]);
+        expected.extend(["abs_in", "abs_missing", "abs_out", "abs_out_file"].map(denied));
+        expected
+    }),
+    ("`../secret`", |_, root| {
+        symlink(format!("../{CANARY}"), root.join("secret")).unwrap();
+        symlink(
+            format!("../{CANARY}/{CANARY_FILE}"),
+            root.join("secret_file"),
+        )
+        .unwrap();
+        symlink("../missing-7f3a", root.join("secret_missing")).unwrap();
+        let mut expected = strings(&[".@0 dir"]);
+        expected.extend(["secret", "secret_file", "secret_missing"].map(denied));
+        expected
+    }),
+    ("`..` at the root, and out and back in", |_, root| {
+        std::fs::create_dir(root.join("a")).unwrap();
+        symlink("..", root.join("up")).unwrap();
+        symlink("../root", root.join("up_root")).unwrap();
+        symlink("a/../..", root.join("a_up")).unwrap();
+        let mut expected = strings(&[".@0 dir", "a@1 dir"]);
+        expected.extend(["a_up", "up", "up_root"].map(denied));
+        expected
+    }),
+    ("a link deeper down climbing out, and a chain", |_, root| {
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::create_dir_all(root.join("a/c")).unwrap();
+        std::fs::write(root.join("a/b/f"), "").unwrap();
+        symlink(format!("../../../{CANARY}"), root.join("a/b/out")).unwrap();
+        // `a/b/chain` stays inside by itself; the link it leads to does not.
+        symlink("../c/next", root.join("a/b/chain")).unwrap();
+        symlink("../../..", root.join("a/c/next")).unwrap();
+        vec![
+            ".@0 dir".into(),
+            "a@1 dir".into(),
+            "a/b@2 dir".into(),
+            denied("a/b/chain"),
+            "a/b/f@3 file".into(),
+            denied("a/b/out"),
+            "a/c@2 dir".into(),
+            denied("a/c/next"),
+        ]
+    }),
+    ("a loop to an ancestor", |_, root| {
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        symlink("..", root.join("a/loop")).unwrap();
+        symlink("../..", root.join("a/b/up")).unwrap();
+        symlink(".", root.join("a/b/self")).unwrap();
+        vec![
+            ".@0 dir".into(),
+            "a@1 dir".into(),
+            "a/b@2 dir".into(),
+            looped("a/b/self", "a/b"),
+            looped("a/b/up", "."),
+            looped("a/loop", "."),
+        ]
+    }),
+    ("a loop between two links", |_, root| {
+        symlink("y", root.join("x")).unwrap();
+        symlink("x", root.join("y")).unwrap();
+        let expected = vec![".@0 dir".into(), like_std(root, "x"), like_std(root, "y")];
+        assert!(expected[1].starts_with("FilesystemLoop: "), "{expected:?}");
+        expected
+    }),
+    ("a dangling link", |_, root| {
+        std::fs::create_dir(root.join("a")).unwrap();
+        symlink("nowhere", root.join("dangling")).unwrap();
+        symlink("../nowhere", root.join("a/dangling")).unwrap();
+        let expected = vec![
+            ".@0 dir".into(),
+            "a@1 dir".into(),
+            like_std(root, "a/dangling"),
+            like_std(root, "dangling"),
+        ];
+        assert!(expected[3].starts_with("NotFound: "), "{expected:?}");
+        expected
+    }),
+];
+
+#[test]
+fn follow_links_table() {
+    run(|| async {
+        for (row, plant) in TABLE {
+            let (_dir, base, root) = fenced();
+            let expected = plant(&base, &root);
+            let top = open(&root).await;
+
+            let ours = texts(top.walk(".").follow_links(true).sort_by_file_name(), &base).await;
+            assert_eq!(ours, expected, "{row}");
+            // In the OS order: the same items.
+            let unsorted = texts(top.walk(".").follow_links(true), &base).await;
+            assert_eq!(sorted(unsorted), sorted(expected.clone()), "{row}");
+
+            // Off, as by default: every link an entry of its own, no error, nothing followed.
+            let off = texts(top.walk(".").follow_links(false).sort_by_file_name(), &base).await;
+            let default = texts(top.walk(".").sort_by_file_name(), &base).await;
+            assert_eq!(off, default, "{row}");
+            assert!(off.iter().all(|t| !t.contains(':')), "{row}: {off:?}");
+            let links = off
+                .iter()
+                .filter(|t| t.ends_with(" symlink (link)"))
+                .count();
+            let planted = walkdir::WalkDir::new(&root)
+                .into_iter()
+                .filter(|e| e.as_ref().unwrap().path_is_symlink())
+                .count();
+            assert_eq!(links, planted, "{row}: {off:?}");
+            let theirs: Vec<String> = walkdir_found(&root, ".", |w| w.sort_by_file_name())
+                .into_iter()
+                .map(|(path, depth, is_dir, is_link)| {
+                    let kind = match (is_dir, is_link) {
+                        (true, _) => "dir",
+                        (_, true) => "symlink (link)",
+                        _ => "file",
+                    };
+                    format!("{}@{depth} {kind}", path.display())
+                })
+                .collect();
+            assert_eq!(off, theirs, "{row}");
+        }
+    });
+}
+
+#[test]
+fn an_escape_reads_the_same_whatever_lies_outside() {
+    run(|| async {
+        let (_dir, base, root) = fenced();
+        let targets = [
+            PathBuf::from(format!("../{CANARY}")),
+            PathBuf::from(format!("../{CANARY}/{CANARY_FILE}")),
+            PathBuf::from("../missing-7f3a"),
+            PathBuf::from(format!("../{CANARY}/missing")),
+            base.join(CANARY),
+            base.join("missing-7f3a"),
+        ];
+        for (i, target) in targets.iter().enumerate() {
+            symlink(target, root.join(format!("l{i}"))).unwrap();
+        }
+        let top = open(&root).await;
+        let items: Vec<_> = top
+            .walk(".")
+            .min_depth(1)
+            .follow_links(true)
+            .sort_by_file_name()
+            .collect()
+            .await;
+        assert_eq!(items.len(), targets.len());
+        let mut seen = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let err = item.as_ref().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+            assert_eq!(source_of(err).kind(), ErrorKind::PermissionDenied);
+            assert_eq!(source_of(err).raw_os_error(), None);
+            let name = format!("l{i}");
+            let debug = format!("{err:?}").replace(&name, "LINK");
+            let display = err.to_string().replace(&name, "LINK");
+            assert_hidden(&debug, &base);
+            seen.push((display, debug));
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:#?}");
+        assert_eq!(
+            seen[0].0,
+            "failed to walk `LINK`: a path led outside of the filesystem"
+        );
+    });
+}
+
+#[test]
+fn follow_links_on_the_planted_tree() {
+    run(|| async {
+        let (_dir, base, root) = planted();
+        let top = open(&root).await;
+        let ours = texts(top.walk(".").follow_links(true).sort_by_file_name(), &base).await;
+        let expected = vec![
+            ".@0 dir".to_owned(),
+            "a@1 dir".into(),
+            "a/f@2 file".into(),
+            looped("a/loop", "."),
+            denied("abs_in"),
+            like_std(&root, "dangling"),
+            denied("file_out"),
+            "link_a@1 dir (link)".into(),
+            "link_a/f@2 file".into(),
+            looped("link_a/loop", "."),
+            denied("link_out"),
+            denied("rel_out"),
+            denied("up"),
+        ];
+        assert_eq!(ours, expected);
+        for item in &ours {
+            assert!(
+                !item.contains("secret") && !item.contains("outside/"),
+                "{item}"
+            );
+        }
+
+        // Below a link: its own target is the one ancestor at first, so `link_a/loop` (the
+        // root) is walked, and within it each link back to an ancestor is one error.
+        let below = texts(
+            top.walk("link_a").follow_links(true).sort_by_file_name(),
+            &base,
+        )
+        .await;
+        let expected = vec![
+            "link_a@0 dir (link)".to_owned(),
+            "link_a/f@1 file".into(),
+            "link_a/loop@1 dir (link)".into(),
+            "link_a/loop/a@2 dir".into(),
+            "link_a/loop/a/f@3 file".into(),
+            looped("link_a/loop/a/loop", "link_a/loop"),
+            denied("link_a/loop/abs_in"),
+            like_std(&root, "dangling").replace("`dangling`", "`link_a/loop/dangling`"),
+            denied("link_a/loop/file_out"),
+            looped("link_a/loop/link_a", "link_a"),
+            denied("link_a/loop/link_out"),
+            denied("link_a/loop/rel_out"),
+            denied("link_a/loop/up"),
+        ];
+        assert_eq!(below, expected);
+    });
+}
+
+#[test]
+fn followed_links_keep_depths_and_names() {
+    run(|| async {
+        let (_dir, base, root) = fenced();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/b/f"), "x").unwrap();
+        symlink("a", root.join("in_link")).unwrap();
+        symlink("..", root.join("a/b/loop2")).unwrap(); // to `a`, an ancestor
+        let top = open(&root).await;
+        let walk = || top.walk(".").follow_links(true).sort_by_file_name();
+
+        assert_eq!(
+            texts(walk().max_depth(1), &base).await,
+            [".@0 dir", "a@1 dir", "in_link@1 dir (link)"]
+        );
+        // At max_depth, a link to a directory is not descended into, but a loop is still an
+        // error, as in walkdir.
+        assert_eq!(
+            texts(walk().max_depth(3), &base).await,
+            vec![
+                ".@0 dir".to_owned(),
+                "a@1 dir".into(),
+                "a/b@2 dir".into(),
+                "a/b/f@3 file".into(),
+                looped("a/b/loop2", "a"),
+                "in_link@1 dir (link)".into(),
+                "in_link/b@2 dir".into(),
+                "in_link/b/f@3 file".into(),
+                looped("in_link/b/loop2", "in_link"),
+            ]
+        );
+        assert_eq!(
+            texts(walk().min_depth(2), &base).await,
+            vec![
+                "a/b@2 dir".to_owned(),
+                "a/b/f@3 file".into(),
+                looped("a/b/loop2", "a"),
+                "in_link/b@2 dir".into(),
+                "in_link/b/f@3 file".into(),
+                looped("in_link/b/loop2", "in_link"),
+            ]
+        );
+        assert_eq!(
+            texts(walk().min_depth(3).max_depth(3), &base).await,
+            vec![
+                "a/b/f@3 file".to_owned(),
+                looped("a/b/loop2", "a"),
+                "in_link/b/f@3 file".into(),
+                looped("in_link/b/loop2", "in_link"),
+            ]
+        );
+        // The path given a link: its entry says so, and the paths keep its name.
+        assert_eq!(
+            texts(
+                top.walk("in_link")
+                    .follow_links(true)
+                    .sort_by_file_name()
+                    .max_depth(2),
+                &base
+            )
+            .await,
+            vec![
+                "in_link@0 dir (link)".to_owned(),
+                "in_link/b@1 dir".into(),
+                "in_link/b/f@2 file".into(),
+                looped("in_link/b/loop2", "in_link"),
+            ]
+        );
+        assert_eq!(
+            texts(top.walk("in_link").max_depth(0), &base).await,
+            ["in_link@0 dir (link)"]
+        );
+        assert_eq!(
+            texts(top.walk("in_link/b").max_depth(0), &base).await,
+            ["in_link/b@0 dir"]
+        );
+        // Every path opens the entry through the same `Dir`.
+        let files: Vec<DirWalkEntry> = walk()
+            .try_filter(|e| futures::future::ready(e.file_type().is_file()))
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        assert_eq!(files.len(), 2);
+        for entry in files {
+            assert_eq!(top.read(entry.path()).await.unwrap(), b"x");
+        }
+    });
+}
+
+/// What a walk found, errors included, in a shape both `Dir::walk` and `walkdir` give: an
+/// entry as (path, depth, is a directory, is a symlink, path is a symlink), an error as its
+/// kind and the path it names.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Entry(PathBuf, usize, bool, bool, bool),
+    Error(ErrorKind, PathBuf),
+}
+
+async fn seen<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S) -> Vec<Seen> {
+    walk.map(|item| match item {
+        Ok(e) => Seen::Entry(
+            e.path().to_owned(),
+            e.depth(),
+            e.file_type().is_dir(),
+            e.file_type().is_symlink(),
+            e.path_is_symlink(),
+        ),
+        Err(e) => {
+            let message = e.to_string();
+            let named = message.split('`').nth(1).unwrap().to_owned();
+            Seen::Error(e.kind(), PathBuf::from(named))
+        }
+    })
+    .collect()
+    .await
+}
+
+fn walkdir_seen(root: &Path, rel: &str, walk: walkdir::WalkDir) -> Vec<Seen> {
+    let relative = |path: &Path| match path.strip_prefix(root.join(rel)) {
+        Ok(below) if below == Path::new("") => PathBuf::from(rel),
+        _ => path.strip_prefix(root).unwrap().to_owned(),
+    };
+    walk.into_iter()
+        .map(|item| match item {
+            Ok(e) => Seen::Entry(
+                relative(e.path()),
+                e.depth(),
+                e.file_type().is_dir(),
+                e.file_type().is_symlink(),
+                e.path_is_symlink(),
+            ),
+            Err(e) => {
+                let path = relative(e.path().unwrap());
+                Seen::Error(io::Error::from(e).kind(), path)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn follow_links_agrees_with_walkdir_inside() {
+    run(|| async {
+        // Links that all stay inside: walkdir, following them on the ambient paths, must see
+        // what the `Dir` sees.
+        let (_dir, base, root) = fenced();
+        std::fs::create_dir_all(root.join("a/b/c")).unwrap();
+        std::fs::write(root.join("a/b/c/f"), "").unwrap();
+        std::fs::write(root.join("a/f1"), "").unwrap();
+        symlink("a", root.join("in_link")).unwrap();
+        symlink("..", root.join("a/loop")).unwrap();
+        symlink("../..", root.join("a/b/up")).unwrap();
+        symlink("../../in_link", root.join("a/b/side")).unwrap();
+        symlink("a/f1", root.join("file_link")).unwrap();
+        symlink("nowhere", root.join("dangling")).unwrap();
+        symlink("y", root.join("x")).unwrap();
+        symlink("x", root.join("y")).unwrap();
+        std::fs::create_dir(root.join("z")).unwrap();
+        symlink("../a/b", root.join("z/to_b")).unwrap();
+        let top = open(&root).await;
+
+        for rel in [".", "a", "in_link", "z"] {
+            for (min, max) in [(0, usize::MAX), (0, 1), (0, 2), (1, 3), (2, 2), (3, 9)] {
+                for sort in [false, true] {
+                    let walk = top
+                        .walk(rel)
+                        .follow_links(true)
+                        .min_depth(min)
+                        .max_depth(max);
+                    let walk = if sort { walk.sort_by_file_name() } else { walk };
+                    let ours = seen(walk).await;
+                    let theirs = walkdir::WalkDir::new(root.join(rel))
+                        .follow_links(true)
+                        .min_depth(min)
+                        .max_depth(max);
+                    let theirs = if sort {
+                        theirs.sort_by_file_name()
+                    } else {
+                        theirs
+                    };
+                    let theirs = walkdir_seen(&root, rel, theirs);
+                    assert_eq!(ours, theirs, "walk({rel}) {min}..={max} sorted: {sort}");
+                }
+            }
+        }
+        // The whole of it, once, with nothing outside named: 21 entries, 13 errors (10 loops
+        // to an ancestor, `x` and `y`, `dangling`), and an end.
+        let all = texts(top.walk(".").follow_links(true).sort_by_file_name(), &base).await;
+        assert_eq!(all.len(), 34, "{all:#?}");
+        assert_eq!(all.iter().filter(|t| t.contains(": ")).count(), 13);
+        assert_eq!(all.iter().filter(|t| t.starts_with("Other: ")).count(), 10);
+        assert!(all.contains(&looped("z/to_b/side/b/side", "z/to_b/side")));
     });
 }

@@ -904,13 +904,15 @@ impl<E: Executor> Dir<E> {
     /// [`crate::fs::walk`] does, without ever leaving this directory. The returned
     /// [`DirWalk`] is the stream itself: nothing happens until it is polled, then entries come
     /// in batches of up to 128 per hand-off to this directory's executor. Configure it first
-    /// with [`max_depth`](DirWalk::max_depth), [`min_depth`](DirWalk::min_depth) and
+    /// with [`max_depth`](DirWalk::max_depth), [`min_depth`](DirWalk::min_depth),
+    /// [`follow_links`](DirWalk::follow_links) and
     /// [`sort_by_file_name`](DirWalk::sort_by_file_name).
     ///
     /// The first item is `path` itself (depth 0), as given; the paths of the entries below it
     /// are relative to this `Dir` (`a`, `a/b`, `a/b/file`; without a leading `./` when `path`
-    /// is `.`). Symlinks below `path` are yielded as symlinks and never followed; there is no
-    /// `follow_links`, see [`DirWalk`].
+    /// is `.`). By default, symlinks below `path` are yielded as symlinks and never followed;
+    /// with [`follow_links(true)`](DirWalk::follow_links), those that stay inside this `Dir`
+    /// are followed and each that would leave it is one `PermissionDenied` item.
     ///
     /// # Errors
     ///
@@ -919,6 +921,8 @@ impl<E: Executor> Dir<E> {
     /// kept). When `path` leads outside this directory (`..`, an absolute path, a symlink
     /// out), the walk is one `PermissionDenied` item naming it; when it is missing, one
     /// `NotFound` item.
+    /// Following links, a link out, a broken link or a loop is one item in place of the
+    /// link's entry (see [`follow_links`](DirWalk::follow_links)).
     ///
     /// # Cancel safety
     ///

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use cap_std::fs::FileType;
+use cap_std::fs::{FileType, Metadata};
 use futures_core::{FusedStream, Stream};
 
 use crate::error;
@@ -28,16 +28,18 @@ const BATCH: usize = 128;
 ///
 /// # Symlinks
 ///
-/// Below the path given, no symlink is ever followed: a symlink is yielded as a symlink entry
-/// and not descended into, wherever it points. Subdirectories are opened by name from their
-/// parent's handle with `O_NOFOLLOW` (on Unix), so a directory swapped for a symlink while the
-/// walk runs is an error item, never a way out. The path given itself is resolved as every
-/// path given to a `Dir` is: symlinks in it that stay inside are followed, and its entry then
-/// has its target's type.
+/// By default, no symlink below the path given is followed: a symlink is yielded as a symlink
+/// entry and not descended into, wherever it points. Subdirectories are opened by name from
+/// their parent's handle with `O_NOFOLLOW` (on Unix), so a directory swapped for a symlink
+/// while the walk runs is an error item, never a way out. The path given itself is resolved
+/// as every path given to a `Dir` is: symlinks in it that stay inside are followed, and its
+/// entry then has its target's type.
 ///
-/// There is no `follow_links` option, unlike [`fs::walk`](crate::fs::walk): a link leading
-/// outside the `Dir` would be refused anyway, and a link to a directory inside it would have
-/// that directory walked twice (or forever, for a link to an ancestor), under two paths.
+/// With [`follow_links(true)`](DirWalk::follow_links), a symlink whose target stays inside
+/// the `Dir` is followed (resolved beneath the `Dir`'s handle, never by looking at its target
+/// as a string); one that would leave it is a `PermissionDenied` item and nothing of what it
+/// points to is read; a link to one of its own ancestors is one error item, so the walk
+/// always ends. See [`follow_links`](DirWalk::follow_links).
 ///
 /// # Hand-offs and memory
 ///
@@ -47,8 +49,9 @@ const BATCH: usize = 128;
 /// the current path, its open handle and its listing (two file descriptors per level; in a
 /// tree deeper than the process's file descriptor limit allows, the directories past it are
 /// error items). With [`sort_by_file_name`](DirWalk::sort_by_file_name), the names in each
-/// directory on the current path are held instead of its listing. Never by the size of the
-/// tree.
+/// directory on the current path are held instead of its listing; with
+/// [`follow_links`](DirWalk::follow_links), the device and inode of each. Never by the size
+/// of the tree.
 ///
 /// [`Stream::size_hint`]'s lower bound is the number of entries buffered, never more than one
 /// batch.
@@ -63,7 +66,10 @@ const BATCH: usize = 128;
 ///   skipped);
 /// - a path given that cannot be walked: missing (`NotFound`), or leading outside the `Dir`
 ///   (`PermissionDenied`, see the [attack table](super::Dir#attacks)). Then it is the only
-///   item.
+///   item;
+/// - with [`follow_links`](DirWalk::follow_links), a symlink that leads outside the `Dir`, is
+///   broken, is part of a loop of links, or points to one of its own ancestors: that one
+///   item instead of the link's entry.
 ///
 /// Errors keep the [`kind`](io::Error::kind) of the OS error, name the path relative to the
 /// `Dir` and give the original error as [`source`](std::error::Error::source):
@@ -127,6 +133,7 @@ impl<E: Executor> DirWalk<E> {
                 min_depth: 0,
                 max_depth: usize::MAX,
                 sort: false,
+                follow_links: false,
                 started: false,
                 stack: Vec::new(),
                 pending: None,
@@ -259,6 +266,118 @@ impl<E: Executor> DirWalk<E> {
         self.configure("sort_by_file_name", |walker| walker.sort = true)
     }
 
+    /// Follows symlinks that stay inside the [`Dir`](super::Dir) (off by default): a symlink
+    /// to a directory is walked like a directory, under the link's name (`in_link -> a` yields
+    /// `in_link/f1`), and the [`file_type`](DirWalkEntry::file_type) of every entry is its
+    /// target's ([`path_is_symlink`](DirWalkEntry::path_is_symlink) still tells the link).
+    /// Depths count through links as through directories, so
+    /// [`max_depth`](DirWalk::max_depth), [`min_depth`](DirWalk::min_depth) and
+    /// [`sort_by_file_name`](DirWalk::sort_by_file_name) work the same.
+    ///
+    /// Each symlink is resolved beneath the `Dir`'s handle from its path relative to the `Dir`,
+    /// as any path given to the `Dir` is (`cap-std`, `openat2(RESOLVE_BENEATH)` where the
+    /// kernel has it), never by checking its target as a string. A symlink that would leave
+    /// the `Dir` is one `PermissionDenied` item and nothing it leads to is read or listed:
+    /// a target with `..` past the root at any depth (`../secret`, `..` at the root,
+    /// `a/b/out -> ../../../x`), a chain of links that ends outside, and every absolute
+    /// target, even one naming a directory inside (`cap-std`'s rule).
+    ///
+    /// Loops are found as `walkdir` finds them: when a followed link leads to a directory,
+    /// its device and inode numbers (`cap-std`'s [`MetadataExt`](cap_std::fs::MetadataExt),
+    /// from the handle the directory is opened as, or from its metadata beneath the root
+    /// when it is not descended into past [`max_depth`](DirWalk::max_depth)) are compared with
+    /// those of every directory on the current path, the path given included. A link to one
+    /// of them (`a/loop -> ..`, `a/b/up -> ../..`) is one error item and is not followed, so
+    /// the walk always ends. Elsewhere than on Unix, directories are compared by their
+    /// canonical path relative to the `Dir` ([`cap_std::fs::Dir::canonicalize`]). A link to
+    /// a directory that is not an ancestor is walked again under the link's name, as in
+    /// `walkdir`.
+    ///
+    /// Off, symlinks are yielded as symlinks and never descended into (the path given itself
+    /// is resolved either way).
+    ///
+    /// On, each symlink costs a resolution of its path from the root (a `stat` beneath it, and
+    /// an open for a directory descended into), and each directory opened one `fstat`, all
+    /// within the batches: the hand-offs stay what they are without links.
+    ///
+    /// # Errors
+    ///
+    /// On, each of these symlinks is one `Err` item in place of its entry, naming the link's
+    /// path relative to the `Dir` and nothing of where it points, and the walk goes on:
+    ///
+    /// - leading outside the `Dir`: [`PermissionDenied`](io::ErrorKind::PermissionDenied),
+    ///   ``failed to walk `out`: a path led outside of the filesystem``, the same whether
+    ///   or not the target exists outside;
+    /// - broken: [`NotFound`](io::ErrorKind::NotFound);
+    /// - a loop of links (`x -> y`, `y -> x`): the OS's "Too many levels of symbolic links"
+    ///   (`ELOOP` as the source's [`raw_os_error`](io::Error::raw_os_error));
+    /// - to one of its own ancestors: [`Other`](io::ErrorKind::Other), as
+    ///   [`fs::walk`](crate::fs::walk)'s loops, ``failed to walk `a/loop`: a symlink loop:
+    ///   it points to its ancestor `.` ``.
+    ///
+    /// A followed directory that cannot be listed is its entry, then an error, as any
+    /// directory.
+    ///
+    /// # Cancel safety
+    ///
+    /// A builder: nothing runs until the walk is polled. The walk's own cancel safety is
+    /// [`DirWalk`]'s.
+    ///
+    /// # Panics
+    ///
+    /// If the walk was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::StreamExt;
+    /// use std::os::unix::fs::symlink;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::create_dir(tmp.path().join("secret"))?;
+    /// std::fs::write(tmp.path().join("secret/key"), "outside")?;
+    /// let base = tmp.path().join("root");
+    /// std::fs::create_dir_all(base.join("a"))?;
+    /// std::fs::write(base.join("a/f1"), "")?;
+    /// symlink("a", base.join("in_link"))?; // stays inside: followed
+    /// symlink("../secret", base.join("out"))?; // leads outside: one error
+    /// symlink("..", base.join("a/loop"))?; // to an ancestor: one error
+    /// let root = Dir::open_ambient(&base).await?;
+    ///
+    /// let items: Vec<_> = root.walk(".").follow_links(true).sort_by_file_name().collect().await;
+    /// let shown: Vec<_> = items
+    ///     .iter()
+    ///     .map(|item| match item {
+    ///         Ok(e) => format!("{} {}", e.path().display(), e.file_type().is_dir()),
+    ///         Err(e) => format!("{:?}: {e}", e.kind()),
+    ///     })
+    ///     .collect();
+    /// assert_eq!(
+    ///     shown,
+    ///     [
+    ///         ". true",
+    ///         "a true",
+    ///         "a/f1 false",
+    ///         "Other: failed to walk `a/loop`: a symlink loop: it points to its ancestor `.`",
+    ///         "in_link true",
+    ///         "in_link/f1 false",
+    ///         "Other: failed to walk `in_link/loop`: a symlink loop: it points to its ancestor `.`",
+    ///         "PermissionDenied: failed to walk `out`: a path led outside of the filesystem",
+    ///     ]
+    /// );
+    ///
+    /// // Off (the default), links are entries of their own and never followed.
+    /// let plain: Vec<_> = root.walk(".").collect().await;
+    /// assert_eq!(plain.len(), 6); // ., a, a/f1, a/loop, in_link, out
+    /// assert!(plain.iter().all(Result::is_ok));
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn follow_links(self, yes: bool) -> Self {
+        self.configure("follow_links", |walker| walker.follow_links = yes)
+    }
+
     /// Changes an option before the walk starts.
     fn configure(mut self, name: &str, f: impl FnOnce(&mut Walker)) -> Self {
         let mut walker = self
@@ -309,6 +428,7 @@ struct Walker {
     min_depth: usize,
     max_depth: usize,
     sort: bool,
+    follow_links: bool,
     /// Whether the path given has been looked at.
     started: bool,
     /// The open directories of the current path, the path given first: the entries of
@@ -326,7 +446,43 @@ struct Frame {
     /// Whether its entries' paths start with `path` (not when it is the path given and that
     /// is `.`).
     prefixed: bool,
+    /// What tells it from the other directories on the current path, when following links.
+    id: Option<Identity>,
     listing: Listing,
+}
+
+/// What tells directories apart, to find loops: their device and inode numbers, as `walkdir`
+/// compares them.
+#[cfg(unix)]
+type Identity = (u64, u64);
+
+/// What tells directories apart, to find loops: their canonical path relative to the root,
+/// where `cap-std` gives no file index.
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+/// The identity of the directory at `path` beneath `root`, of which `meta` is the metadata.
+#[cfg(unix)]
+fn identity(_root: &cap_std::fs::Dir, _path: &Path, meta: &Metadata) -> io::Result<Identity> {
+    use cap_std::fs::MetadataExt as _;
+
+    Ok((meta.dev(), meta.ino()))
+}
+
+/// The identity of the directory at `path` beneath `root`.
+#[cfg(not(unix))]
+fn identity(root: &cap_std::fs::Dir, path: &Path, _meta: &Metadata) -> io::Result<Identity> {
+    root.canonicalize(path)
+}
+
+/// The identity of `dir`, opened from `path` beneath `root`: from the handle itself on Unix,
+/// so that it is the directory walked, whatever happened to `path` since.
+fn dir_identity(
+    root: &cap_std::fs::Dir,
+    path: &Path,
+    dir: &cap_std::fs::Dir,
+) -> io::Result<Identity> {
+    identity(root, path, &dir.dir_metadata()?)
 }
 
 /// What is left of a directory's entries.
@@ -343,13 +499,20 @@ enum Listing {
 type Listed = io::Result<(OsString, FileType)>;
 
 impl Frame {
-    /// Lists `dir`, whose path is `path`.
-    fn new(dir: cap_std::fs::Dir, path: PathBuf, prefixed: bool, sort: bool) -> io::Result<Self> {
+    /// Lists `dir`, whose path is `path` and identity `id`.
+    fn new(
+        dir: cap_std::fs::Dir,
+        path: PathBuf,
+        prefixed: bool,
+        sort: bool,
+        id: Option<Identity>,
+    ) -> io::Result<Self> {
         let entries = dir.entries()?;
         let mut frame = Frame {
             dir,
             path,
             prefixed,
+            id,
             listing: Listing::Os(entries),
         };
         if sort {
@@ -434,7 +597,7 @@ impl Walker {
             }
             let depth = self.stack.len();
             let frame = self.stack.last_mut()?;
-            let (name, file_type) = match frame.next() {
+            let (name, listed) = match frame.next() {
                 None => {
                     self.stack.pop();
                     continue;
@@ -443,10 +606,28 @@ impl Walker {
                 Some(Ok(listed)) => listed,
             };
             let path = frame.child(&name);
-            if file_type.is_dir() && depth < self.max_depth {
-                let opened = open_child(&frame.dir, &name)
-                    .and_then(|dir| Frame::new(dir, path.clone(), true, self.sort));
-                match opened {
+            let path_is_symlink = listed.is_symlink();
+            let (file_type, opened) = if path_is_symlink && self.follow_links {
+                match self.follow(&path, depth) {
+                    Ok(followed) => followed,
+                    Err(e) => return Some(Err(e)),
+                }
+            } else if listed.is_dir() && depth < self.max_depth {
+                let opened = open_child(&frame.dir, &name).and_then(|dir| {
+                    let id = match self.follow_links {
+                        true => Some(dir_identity(&self.root, &path, &dir)?),
+                        false => None,
+                    };
+                    Ok((dir, id))
+                });
+                (listed, Some(opened))
+            } else {
+                (listed, None)
+            };
+            if let Some(opened) = opened {
+                let child =
+                    opened.and_then(|(dir, id)| Frame::new(dir, path.clone(), true, self.sort, id));
+                match child {
                     Ok(child) => self.stack.push(child),
                     Err(e) => self.pending = Some(error::path("walk", &path, e)),
                 }
@@ -456,8 +637,55 @@ impl Walker {
                     path,
                     depth,
                     file_type,
+                    path_is_symlink,
                 }));
             }
+        }
+    }
+
+    /// Follows the symlink at `path`, an entry at `depth`, beneath the root: its target's
+    /// type, and, when that is a directory to descend into, the directory opened (or the
+    /// error opening it, which comes after the entry).
+    ///
+    /// `Err` is the item that takes the link's place: a target outside the root
+    /// (`PermissionDenied`, from `cap-std`, which stops at the first step out and so reads
+    /// nothing there), missing, a loop of links, or one of the directories on the current
+    /// path.
+    fn follow(&self, path: &Path, depth: usize) -> io::Result<(FileType, Option<Opened>)> {
+        let meta = self
+            .root
+            .metadata(path)
+            .map_err(|e| error::path("walk", path, e))?;
+        let file_type = meta.file_type();
+        if !file_type.is_dir() {
+            return Ok((file_type, None));
+        }
+        let id = identity(&self.root, path, &meta).map_err(|e| error::path("walk", path, e))?;
+        self.check_loop(path, &id)?;
+        if depth >= self.max_depth {
+            return Ok((file_type, None));
+        }
+        let opened = self.root.open_dir(path).and_then(|dir| {
+            let id = dir_identity(&self.root, path, &dir)?;
+            Ok((dir, Some(id)))
+        });
+        // The directory opened is the one walked: checked again, in case `path` changed.
+        if let Ok((_, Some(id))) = &opened {
+            self.check_loop(path, id)?;
+        }
+        Ok((file_type, Some(opened)))
+    }
+
+    /// An error item for the link at `path` if `id` is a directory on the current path.
+    fn check_loop(&self, path: &Path, id: &Identity) -> io::Result<()> {
+        let ancestor = self
+            .stack
+            .iter()
+            .rev()
+            .find(|frame| frame.id.as_ref() == Some(id));
+        match ancestor {
+            None => Ok(()),
+            Some(ancestor) => Err(error::path("walk", path, loop_error(&ancestor.path))),
         }
     }
 
@@ -467,12 +695,19 @@ impl Walker {
             Ok(meta) => meta.file_type(),
             Err(e) => return Some(Err(error::path("walk", &self.rel, e))),
         };
+        let path_is_symlink = match self.root.symlink_metadata(&self.rel) {
+            Ok(meta) => meta.file_type().is_symlink(),
+            Err(e) => return Some(Err(error::path("walk", &self.rel, e))),
+        };
         if file_type.is_dir() && self.max_depth > 0 {
             let prefixed = !self.rel.components().all(|c| c == Component::CurDir);
-            let opened = self
-                .root
-                .open_dir(&self.rel)
-                .and_then(|dir| Frame::new(dir, self.rel.clone(), prefixed, self.sort));
+            let opened = self.root.open_dir(&self.rel).and_then(|dir| {
+                let id = match self.follow_links {
+                    true => Some(dir_identity(&self.root, &self.rel, &dir)?),
+                    false => None,
+                };
+                Frame::new(dir, self.rel.clone(), prefixed, self.sort, id)
+            });
             match opened {
                 Ok(frame) => self.stack.push(frame),
                 Err(e) => self.pending = Some(error::path("walk", &self.rel, e)),
@@ -483,9 +718,23 @@ impl Walker {
                 path: self.rel.clone(),
                 depth: 0,
                 file_type,
+                path_is_symlink,
             })
         })
     }
+}
+
+/// A directory to descend into, opened, with its identity when following links.
+type Opened = io::Result<(cap_std::fs::Dir, Option<Identity>)>;
+
+/// The error of a link to the directory at `ancestor`, one of its own ancestors: `Other`, as
+/// `fs::walk`'s loops; it names the ancestor (inside the root), never the link's target.
+#[cold]
+fn loop_error(ancestor: &Path) -> io::Error {
+    io::Error::other(format!(
+        "a symlink loop: it points to its ancestor `{}`",
+        ancestor.display()
+    ))
 }
 
 /// Opens the subdirectory `name` of `parent` without following a symlink: a name read from
@@ -538,6 +787,7 @@ pub struct DirWalkEntry {
     path: PathBuf,
     depth: usize,
     file_type: FileType,
+    path_is_symlink: bool,
 }
 
 impl DirWalkEntry {
@@ -607,9 +857,10 @@ impl DirWalkEntry {
         self.depth
     }
 
-    /// The entry's file type, without following symlinks: `cap-std`'s [`FileType`], which has
-    /// the methods of std's. For the path given itself, its target's type when it is a symlink
-    /// that stays inside the `Dir`.
+    /// The entry's file type, without following symlinks, unless the walk
+    /// [follows links](DirWalk::follow_links) (then the target's type): `cap-std`'s
+    /// [`FileType`], which has the methods of std's. For the path given itself, its target's
+    /// type when it is a symlink that stays inside the `Dir`, either way.
     ///
     /// # Examples
     ///
@@ -627,6 +878,36 @@ impl DirWalkEntry {
     /// ```
     pub fn file_type(&self) -> FileType {
         self.file_type
+    }
+
+    /// Whether the entry itself is a symlink, even when the walk
+    /// [follows links](DirWalk::follow_links) and [`file_type`](DirWalkEntry::file_type) is the
+    /// target's. For the path given, whether its last component is a symlink.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("target"), "")?;
+    /// std::os::unix::fs::symlink("target", tmp.path().join("link"))?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let found: Vec<_> = root
+    ///     .walk(".")
+    ///     .min_depth(1)
+    ///     .follow_links(true)
+    ///     .sort_by_file_name()
+    ///     .map_ok(|e| (e.file_name().to_owned(), e.file_type().is_file(), e.path_is_symlink()))
+    ///     .try_collect()
+    ///     .await?;
+    /// assert_eq!(found, [("link".into(), true, true), ("target".into(), true, false)]);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn path_is_symlink(&self) -> bool {
+        self.path_is_symlink
     }
 
     /// The entry's bare name: the last component of its [`path`](DirWalkEntry::path), or the
