@@ -90,7 +90,7 @@ pub mod tempfile;
 pub mod testing;
 
 pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit, Linger};
-pub use crate::file::{open, File, Open, OpenOptions};
+pub use crate::file::{open, Chunks, File, IntoChunks, Open, OpenOptions};
 pub use crate::stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
 #[cfg(feature = "cap-std")]

@@ -309,7 +309,6 @@ impl<E: Executor> Dir<E> {
     ///
     /// ```
     /// use aiofiles::{Dir, OpenOptions};
-    /// use futures::AsyncReadExt;
     ///
     /// # futures::executor::block_on(async {
     /// let tmp = tempfile::tempdir()?;

@@ -12,6 +12,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+use bytes::Bytes;
+
 use crate::error;
 use crate::executor::Work;
 
@@ -59,6 +61,8 @@ struct Tail {
 pub(super) struct Pending {
     pub(super) seek: Option<u64>,
     pub(super) write: Vec<u8>,
+    /// An owned buffer written after `write`, as it is ([`File::write_owned`](super::File::write_owned)).
+    pub(super) owned: Option<Bytes>,
     pub(super) action: Action,
 }
 
@@ -188,6 +192,8 @@ pub(super) enum Action {
     SetLen(u64),
     SyncAll,
     SyncData,
+    /// Set the access and modification times (`futimens`).
+    SetTimes(fs::FileTimes),
     /// Duplicate the descriptor.
     Dup,
 }
@@ -243,6 +249,7 @@ impl Work for Job {
         let Some(Pending {
             seek,
             mut write,
+            owned,
             action,
         }) = shared.start()
         else {
@@ -251,30 +258,32 @@ impl Work for Job {
         let running = Running(&shared);
         let mut file = &shared.file;
         let mut write_err = None;
-        let wrote = !write.is_empty() || matches!(action, Action::Write { .. });
-        let appending = shared.append && !write.is_empty();
+        let buffered = !write.is_empty() || owned.as_ref().is_some_and(|o| !o.is_empty());
+        let wrote = buffered || matches!(action, Action::Write { .. });
+        let appending = shared.append && buffered;
         if let Some(to) = seek {
             if let Err(e) = file.seek(SeekFrom::Start(to)) {
                 write_err = Some(shared.error("seek in", e));
             }
         }
         if write_err.is_none() && !write.is_empty() {
-            let mut written = 0;
-            while written < write.len() {
-                match retry(|| file.write(&write[written..])) {
-                    Ok(0) => {
-                        write_err = Some(shared.error("write", io::ErrorKind::WriteZero.into()));
-                        break;
-                    }
-                    Ok(n) => written += n,
-                    Err(e) => {
-                        write_err = Some(shared.error("write", e));
-                        break;
-                    }
-                }
-            }
+            let written;
+            (written, write_err) = write_out(&shared, &write);
             write.drain(..written);
             shared.changed();
+        }
+        if let Some(owned) = owned {
+            // Bytes not written go back with the buffered ones: a failed write loses nothing.
+            let written = match write_err {
+                Some(_) => 0,
+                None => {
+                    let written;
+                    (written, write_err) = write_out(&shared, &owned);
+                    shared.changed();
+                    written
+                }
+            };
+            write.extend_from_slice(&owned[written..]);
         }
         // Read-ahead this job brings back is as fresh as the descriptor is now.
         let version = shared.version();
@@ -350,6 +359,13 @@ fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
                 .map_err(|e| shared.error("sync", e))?;
             Outcome::Nothing
         }
+        Action::SetTimes(times) => {
+            shared
+                .file
+                .set_times(times)
+                .map_err(|e| shared.error("set the times of", e))?;
+            Outcome::Nothing
+        }
         Action::Dup => Outcome::File(
             shared
                 .file
@@ -359,18 +375,42 @@ fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
     })
 }
 
+/// Writes all of `data` at the cursor: how much was written, and the error that stopped it.
+fn write_out(shared: &Shared, data: &[u8]) -> (usize, Option<io::Error>) {
+    let mut file = &shared.file;
+    let mut written = 0;
+    while written < data.len() {
+        match retry(|| file.write(&data[written..])) {
+            Ok(0) => {
+                return (
+                    written,
+                    Some(shared.error("write", io::ErrorKind::WriteZero.into())),
+                )
+            }
+            Ok(n) => written += n,
+            Err(e) => return (written, Some(shared.error("write", e))),
+        }
+    }
+    (written, None)
+}
+
 impl Pending {
     fn changes_file(&self) -> bool {
         !self.write.is_empty()
+            || self.owned.is_some()
             || matches!(
                 self.action,
-                Action::Write { .. } | Action::SetLen(_) | Action::SyncAll | Action::SyncData
+                Action::Write { .. }
+                    | Action::SetLen(_)
+                    | Action::SyncAll
+                    | Action::SyncData
+                    | Action::SetTimes(_)
             )
     }
 
     /// Does on the dropping thread what changes the file: the seek, the writes, and an action
-    /// that writes, sets the length or syncs. Reads, seeks and duplicates are nobody's
-    /// business once the file is gone. Stops at the first error.
+    /// that writes, sets the length or the times, or syncs. Reads, seeks and duplicates are
+    /// nobody's business once the file is gone. Stops at the first error.
     fn run_here(self, shared: &Shared) {
         let mut file = &shared.file;
         let done = (|| {
@@ -378,11 +418,15 @@ impl Pending {
                 file.seek(SeekFrom::Start(to))?;
             }
             file.write_all(&self.write)?;
+            if let Some(owned) = &self.owned {
+                file.write_all(owned)?;
+            }
             match self.action {
                 Action::Write { data } => file.write_all(&data),
                 Action::SetLen(len) => file.set_len(len),
                 Action::SyncAll => file.sync_all(),
                 Action::SyncData => file.sync_data(),
+                Action::SetTimes(times) => file.set_times(times),
                 _ => Ok(()),
             }
         })();

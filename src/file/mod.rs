@@ -1,5 +1,6 @@
 //! [`File`], the async file, and how to open one.
 
+mod chunks;
 mod job;
 mod open;
 mod open_options;
@@ -21,6 +22,7 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
+pub use self::chunks::{Chunks, IntoChunks};
 pub use self::open::Open;
 pub use self::open_options::{open, OpenOptions};
 
@@ -55,6 +57,14 @@ use crate::executor::{Blocking, Executor, Op, Work};
 /// background while the caller fills the next: a million 16-byte writes cost a few dozen
 /// hand-offs. Written bytes reach the OS at `flush`, `close`, a seek, a read, or when the buffer
 /// fills; [`OpenOptions::buffer_size`] changes the sizes, or turns buffering off.
+///
+/// Memory: a default-buffered `File` holds at most about 6 MiB while it streams (2 MiB of
+/// read-ahead, a 2 MiB chunk prefetched behind it, and a 2 MiB buffer kept for reuse; writes
+/// likewise), and 8 KiB or less for small files. With [`OpenOptions::buffer_size`]`(n)`,
+/// read-ahead plus prefetch never exceed 2 × n beyond what a single read asks for, so a
+/// server with thousands of open files can bound its memory and keep buffering. For the
+/// least memory and one copy per byte, stream with [`chunks`](File::chunks) (at most three
+/// chunks in memory) and write with [`write_owned`](File::write_owned).
 ///
 /// # Caveats
 ///

@@ -20,6 +20,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{ready, Context, Poll};
 
+use bytes::Bytes;
+
 use super::job::{Action, Job, Outcome, Pending, Shared};
 use crate::executor::{Executor, Op};
 
@@ -227,16 +229,28 @@ impl<E: Executor> Core<E> {
     /// Starts a job: writes `wbuf` (if any) at its place, then `action`. `cursor` is where the
     /// OS cursor must be for the action when there is nothing to write first.
     fn launch(&mut self, cx: &mut Context<'_>, kind: Kind, action: Action, cursor: Option<u64>) {
-        debug_assert!(self.busy.is_none());
         if let (Buffering::Adaptive, Kind::Flush) = (self.buffering, kind) {
             self.write_size = (self.write_size * 2).min(MAX_BUF);
         }
-        let writes = self.wbuf.len();
+        self.launch_with(cx, kind, action, cursor, None);
+    }
+
+    /// [`launch`](Self::launch), with an owned buffer written as it is after `wbuf`.
+    fn launch_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        kind: Kind,
+        action: Action,
+        cursor: Option<u64>,
+        owned: Option<Bytes>,
+    ) {
+        debug_assert!(self.busy.is_none());
+        let writes = self.wbuf.len() + owned.as_ref().map_or(0, Bytes::len);
         let sent = match &action {
             Action::Write { data } => Some(Arc::clone(data)),
             _ => None,
         };
-        let pending = self.pending(action, cursor);
+        let pending = self.pending(action, cursor, owned);
         let job = self.shared.hand_off(pending);
         self.os = None;
         self.busy = Some(Busy {
@@ -253,20 +267,22 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// The work that writes `wbuf` (if any) at its place, then does `action`.
-    fn pending(&mut self, action: Action, cursor: Option<u64>) -> Pending {
+    /// The work that writes `wbuf` and `owned` (if any) at their place, then does `action`.
+    fn pending(&mut self, action: Action, cursor: Option<u64>, owned: Option<Bytes>) -> Pending {
         let write = mem::take(&mut self.wbuf);
-        let wanted = if write.is_empty() {
+        let writes = write.len() + owned.as_ref().map_or(0, Bytes::len);
+        let wanted = if writes == 0 {
             cursor
         } else if self.shared.append {
             None
         } else {
-            self.pos.map(|p| p - write.len() as u64)
+            self.pos.map(|p| p - writes as u64)
         };
         let known = if self.shared_cursor { None } else { self.os };
         Pending {
             seek: wanted.filter(|&w| known != Some(w)),
             write,
+            owned,
             action,
         }
     }
@@ -276,7 +292,7 @@ impl<E: Executor> Core<E> {
     /// closes it on the executor. From here on the returned future, not the file's drop,
     /// answers for the job: dropped before the job starts, it does the writes itself.
     pub(super) fn close_job(&mut self) -> Closing<E> {
-        let pending = self.pending(Action::Nothing, None);
+        let pending = self.pending(Action::Nothing, None, None);
         let job = self.shared.hand_off(pending);
         self.closing = true;
         Closing {
@@ -704,6 +720,34 @@ impl<E: Executor> Core<E> {
         }
     }
 
+    /// [`File::write_owned`](super::File::write_owned): hands `data` to the executor as it
+    /// is, after the buffered writes, once the job in flight is done (so one write is in
+    /// flight while the caller prepares the next). Accepts nothing while it returns
+    /// `Pending`. Unbuffered, it returns when the bytes are written.
+    pub(super) fn poll_write_owned(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &mut Option<Bytes>,
+    ) -> Poll<io::Result<()>> {
+        if data.is_some() {
+            if !self.shared.writable {
+                return Poll::Ready(Err(self.shared.error("write", not_writable())));
+            }
+            ready!(self.poll_idle(cx))?;
+            let data = data.take().expect("checked above");
+            if data.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            self.drop_read_ahead();
+            self.advance_by_write(data.len());
+            self.launch_with(cx, Kind::Flush, Action::Nothing, None, Some(data));
+            if !self.unbuffered() {
+                return Poll::Ready(Ok(()));
+            }
+        }
+        self.poll_idle(cx)
+    }
+
     /// Writes out the buffer and waits for every write in flight.
     pub(super) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
@@ -829,6 +873,43 @@ impl<E: Executor> Core<E> {
         target
     }
 
+    // ---- owned-buffer reads (`File::chunks`) ----
+
+    /// The read-ahead buffered at the position, taken out of the buffer; the position stays
+    /// (the caller [`advance`](Self::advance)s it as it hands the bytes out). Call when idle.
+    pub(super) fn take_read_ahead(&mut self) -> Vec<u8> {
+        debug_assert!(self.busy.is_none());
+        self.drop_stale();
+        let mut data = mem::take(&mut self.rbuf);
+        if self.rpos > 0 {
+            data.drain(..self.rpos);
+        }
+        data.append(&mut self.ahead);
+        self.rpos = 0;
+        self.eof = false;
+        data
+    }
+
+    /// Moves the position past `n` bytes read at it without the buffer (`pread`, which
+    /// leaves the OS cursor where it was).
+    pub(super) fn advance(&mut self, n: usize) {
+        if let Some(pos) = &mut self.pos {
+            *pos += n as u64;
+        }
+    }
+
+    /// Takes back bytes read at the position, as read-ahead; `version` is when they were
+    /// read. Dropped if the buffer holds something already.
+    pub(super) fn give_back(&mut self, data: Vec<u8>, version: u64) {
+        if self.busy.is_none() && self.rpos == self.rbuf.len() && self.ahead.is_empty() {
+            let old = mem::replace(&mut self.rbuf, data);
+            self.recycle(old);
+            self.rpos = 0;
+            self.seen = version;
+            self.streak = 1;
+        }
+    }
+
     // ---- drop ----
 
     /// Finishes the work of a file being dropped before `drop` returns: see
@@ -837,7 +918,7 @@ impl<E: Executor> Core<E> {
         if self.closing || (self.busy.is_none() && self.wbuf.is_empty()) {
             return;
         }
-        let rest = (!self.wbuf.is_empty()).then(|| self.pending(Action::Nothing, None));
+        let rest = (!self.wbuf.is_empty()).then(|| self.pending(Action::Nothing, None, None));
         self.shared.settle(rest);
     }
 }
