@@ -1024,3 +1024,31 @@ fn os_error_codes_on_linux() {
         );
     });
 }
+
+/// `aiofiles::fs` has `File` and `OpenOptions` as `tokio::fs` and `async_fs` do: a port is a
+/// change of path.
+#[test]
+fn fs_has_file_and_open_options() {
+    common::run(|| async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a");
+        let mut file: aiofiles::File = aiofiles::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await
+            .unwrap();
+        futures::AsyncWriteExt::write_all(&mut file, b"ported")
+            .await
+            .unwrap();
+        file.close().await.unwrap();
+        let mut text = String::new();
+        aiofiles::fs::File::open(&path)
+            .await
+            .unwrap()
+            .read_to_string(&mut text)
+            .await
+            .unwrap();
+        assert_eq!(text, "ported");
+    });
+}

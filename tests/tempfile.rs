@@ -533,7 +533,7 @@ fn run_until_empty(manual: &ManualExecutor, root: &Path, limit: Duration) {
 }
 
 /// A creation dropped after its first poll still creates the file (the work was handed over);
-/// the docs of `CreateNamed` promise that it "is then removed in the background".
+/// the docs of `NewNamedTempFile` promise that it "is then removed in the background".
 #[test]
 fn dropped_creation_does_not_leak_the_file() {
     run(|| async {
@@ -547,7 +547,7 @@ fn dropped_creation_does_not_leak_the_file() {
     });
 }
 
-/// As above, for a directory (`CreateDir`'s docs promise the same).
+/// As above, for a directory (`NewTempDir`'s docs promise the same).
 #[test]
 fn dropped_creation_does_not_leak_the_directory() {
     run(|| async {

@@ -55,6 +55,10 @@ pub use self::remove::{remove_dir, remove_dir_all, remove_file};
 pub use self::rename::rename;
 pub use self::walk::{walk, Walk, WalkEntry};
 pub use self::write::write;
+/// The file type and its options, here too, so that a port from `tokio::fs` or `async_fs` is
+/// a change of path.
+#[doc(no_inline)]
+pub use crate::file::{File, OpenOptions};
 
 use crate::error::Context;
 use crate::executor::{Op, Work};

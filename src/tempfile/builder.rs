@@ -3,7 +3,7 @@ use std::fs::Permissions;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{CreateDir, CreateNamed, SpooledTempFile};
+use super::{NewNamedTempFile, NewTempDir, SpooledTempFile};
 use crate::error;
 use crate::executor::{Blocking, Work};
 
@@ -164,7 +164,7 @@ impl Builder {
     /// assert!(file.path().starts_with(std::env::temp_dir()));
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn tempfile(&self) -> CreateNamed {
+    pub fn tempfile(&self) -> NewNamedTempFile {
         self.tempfile_in(std::env::temp_dir())
     }
 
@@ -192,12 +192,12 @@ impl Builder {
     /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn tempfile_in<P: AsRef<Path>>(&self, dir: P) -> CreateNamed {
+    pub fn tempfile_in<P: AsRef<Path>>(&self, dir: P) -> NewNamedTempFile {
         let work = FileWork {
             builder: self.clone(),
             dir: dir.as_ref().to_owned(),
         };
-        CreateNamed::new(work, self.keep)
+        NewNamedTempFile::new(work, self.keep)
     }
 
     /// Creates a temporary directory in the system's temporary directory.
@@ -219,7 +219,7 @@ impl Builder {
     /// assert!(dir.path().is_dir());
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn tempdir(&self) -> CreateDir {
+    pub fn tempdir(&self) -> NewTempDir {
         self.tempdir_in(std::env::temp_dir())
     }
 
@@ -245,12 +245,12 @@ impl Builder {
     /// assert_eq!(std::fs::metadata(dir.path())?.permissions().mode() & 0o777, 0o700);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> CreateDir {
+    pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> NewTempDir {
         let work = DirWork {
             builder: self.clone(),
             dir: dir.as_ref().to_owned(),
         };
-        CreateDir::new(work, self.keep)
+        NewTempDir::new(work, self.keep)
     }
 
     /// A spooled temporary file that stays in memory until it grows beyond `max_size` bytes

@@ -146,7 +146,7 @@ pin_project! {
     /// [`Builder::tempdir`](super::Builder::tempdir) and
     /// [`Builder::tempdir_in`](super::Builder::tempdir_in).
     ///
-    /// Awaited as it is, the directory is removed on [`Blocking`]; [`on`](CreateDir::on)
+    /// Awaited as it is, the directory is removed on [`Blocking`]; [`on`](NewTempDir::on)
     /// binds it to another executor.
     ///
     /// # Errors
@@ -169,23 +169,23 @@ pin_project! {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct CreateDir<E: Executor = Blocking> {
+    pub struct NewTempDir<E: Executor = Blocking> {
         #[pin]
         op: Op<DirWork, E>,
         keep: bool,
     }
 }
 
-impl CreateDir {
+impl NewTempDir {
     pub(super) fn new(work: DirWork, keep: bool) -> Self {
-        CreateDir {
+        NewTempDir {
             op: Op::new(work),
             keep,
         }
     }
 }
 
-impl<E: Executor> CreateDir<E> {
+impl<E: Executor> NewTempDir<E> {
     /// Creates the directory on `exec`, which removes it later.
     ///
     /// # Panics
@@ -202,15 +202,15 @@ impl<E: Executor> CreateDir<E> {
     /// assert!(dir.path().is_dir());
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn on<E2: Executor>(self, exec: E2) -> CreateDir<E2> {
-        CreateDir {
+    pub fn on<E2: Executor>(self, exec: E2) -> NewTempDir<E2> {
+        NewTempDir {
             op: self.op.on(exec),
             keep: self.keep,
         }
     }
 }
 
-impl<E: Executor> Future for CreateDir<E> {
+impl<E: Executor> Future for NewTempDir<E> {
     type Output = io::Result<TempDir<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -226,9 +226,9 @@ impl<E: Executor> Future for CreateDir<E> {
     }
 }
 
-impl<E: Executor> fmt::Debug for CreateDir<E> {
+impl<E: Executor> fmt::Debug for NewTempDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CreateDir")
+        f.debug_struct("NewTempDir")
             .field("keep", &self.keep)
             .finish_non_exhaustive()
     }

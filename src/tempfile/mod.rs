@@ -56,8 +56,8 @@ mod named;
 mod spooled;
 
 pub use self::builder::Builder;
-pub use self::dir::{CreateDir, TempDir};
-pub use self::named::{CreateNamed, NamedTempFile, PersistError};
+pub use self::dir::{NewTempDir, TempDir};
+pub use self::named::{NamedTempFile, NewNamedTempFile, PersistError};
 pub use self::spooled::SpooledTempFile;
 
 use crate::file::Open;
@@ -120,6 +120,6 @@ pub fn tempfile() -> Open {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 #[doc(alias = "TemporaryDirectory")]
-pub fn tempdir() -> CreateDir {
+pub fn tempdir() -> NewTempDir {
     Builder::new().tempdir()
 }

@@ -70,7 +70,7 @@ impl NamedTempFile {
     /// ```
     // Not `Default`: creating is an operation.
     #[allow(clippy::new_ret_no_self)]
-    pub fn new() -> CreateNamed {
+    pub fn new() -> NewNamedTempFile {
         super::Builder::new().tempfile()
     }
 }
@@ -309,7 +309,7 @@ pin_project! {
     /// [`Builder::tempfile`](super::Builder::tempfile) and
     /// [`Builder::tempfile_in`](super::Builder::tempfile_in).
     ///
-    /// Awaited as it is, the file works on [`Blocking`]; [`on`](CreateNamed::on) binds it to
+    /// Awaited as it is, the file works on [`Blocking`]; [`on`](NewNamedTempFile::on) binds it to
     /// another executor, which it keeps.
     ///
     /// # Errors
@@ -332,23 +332,23 @@ pin_project! {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct CreateNamed<E: Executor = Blocking> {
+    pub struct NewNamedTempFile<E: Executor = Blocking> {
         #[pin]
         op: Op<FileWork, E>,
         keep: bool,
     }
 }
 
-impl CreateNamed {
+impl NewNamedTempFile {
     pub(super) fn new(work: FileWork, keep: bool) -> Self {
-        CreateNamed {
+        NewNamedTempFile {
             op: Op::new(work),
             keep,
         }
     }
 }
 
-impl<E: Executor> CreateNamed<E> {
+impl<E: Executor> NewNamedTempFile<E> {
     /// Creates the file on `exec`, which it keeps for all its operations.
     ///
     /// # Panics
@@ -365,15 +365,15 @@ impl<E: Executor> CreateNamed<E> {
     /// assert_eq!(file.as_file().executor().max(), 2);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn on<E2: Executor>(self, exec: E2) -> CreateNamed<E2> {
-        CreateNamed {
+    pub fn on<E2: Executor>(self, exec: E2) -> NewNamedTempFile<E2> {
+        NewNamedTempFile {
             op: self.op.on(exec),
             keep: self.keep,
         }
     }
 }
 
-impl<E: Executor> Future for CreateNamed<E> {
+impl<E: Executor> Future for NewNamedTempFile<E> {
     type Output = io::Result<NamedTempFile<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -400,9 +400,9 @@ impl<E: Executor> Future for CreateNamed<E> {
     }
 }
 
-impl<E: Executor> fmt::Debug for CreateNamed<E> {
+impl<E: Executor> fmt::Debug for NewNamedTempFile<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CreateNamed")
+        f.debug_struct("NewNamedTempFile")
             .field("keep", &self.keep)
             .finish_non_exhaustive()
     }
