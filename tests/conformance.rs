@@ -156,6 +156,170 @@ fn numbered_lines(n: usize) -> String {
     (0..n).map(|i| format!("line {i}\n")).collect()
 }
 
+// ---------------------------------------------------------------------------------------------
+// Helpers of the coherence tests (what a read sees: DESIGN §3)
+
+/// How a coherence test opens its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Buffers {
+    /// The default, adaptive buffers (`aiofiles::open`).
+    Default,
+    /// `buffer_size(0)`: one hand-off per call.
+    Unbuffered,
+    /// `buffer_size(n)`: small fixed buffers, so that reads fill them often.
+    Fixed(usize),
+}
+
+const BUFFERS: [Buffers; 3] = [Buffers::Default, Buffers::Unbuffered, Buffers::Fixed(64)];
+
+/// Opens `path` with a Python mode (`rb`, `rb+` or `ab+`) and `buffers`, on the executor
+/// under test.
+async fn open_with<E: Executor>(
+    t: &Target<E>,
+    path: &Path,
+    mode: &str,
+    buffers: Buffers,
+) -> File<Counted<E>> {
+    let mut options = OpenOptions::new();
+    match mode {
+        "rb" => options.read(true),
+        "rb+" => options.read(true).write(true),
+        "ab+" => options.read(true).append(true),
+        _ => panic!("not a mode of these tests: {mode:?}"),
+    };
+    let opened = match buffers {
+        Buffers::Default => aiofiles::open(path, mode).on(t.e()).await,
+        Buffers::Unbuffered => options.buffer_size(0).open(path).on(t.e()).await,
+        Buffers::Fixed(n) => options.buffer_size(n).open(path).on(t.e()).await,
+    };
+    let file =
+        opened.unwrap_or_else(|e| panic!("open {} {mode} ({buffers:?}): {e}", path.display()));
+    t.assert_kept(file.executor());
+    file
+}
+
+/// Appends `bytes` to `path` through a handle of its own, as another process would.
+#[track_caller]
+fn append_elsewhere(path: &Path, bytes: &[u8]) {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .unwrap_or_else(|e| panic!("append to {}: {e}", path.display()));
+}
+
+/// `read_exact` of `n` bytes at the cursor.
+async fn take<E: Executor>(f: &mut File<E>, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    f.read_exact(&mut buf)
+        .await
+        .unwrap_or_else(|e| panic!("read_exact({n}): {e}"));
+    buf
+}
+
+/// The inherent `File::read_to_end`.
+async fn rest<E: Executor>(f: &mut File<E>) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let n = f.read_to_end(&mut buf).await.unwrap();
+    assert_eq!(n, buf.len(), "read_to_end's count");
+    buf
+}
+
+/// `AsyncReadExt::read` into a buffer of `piece` bytes until it returns 0 (the end of file,
+/// reported once).
+async fn read_until_end<E: Executor>(f: &mut File<E>, piece: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0; piece];
+    loop {
+        match f.read(&mut buf).await.unwrap() {
+            0 => return out,
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+async fn seek_to<E: Executor>(f: &mut File<E>, to: SeekFrom) -> u64 {
+    f.seek(to)
+        .await
+        .unwrap_or_else(|e| panic!("seek({to:?}): {e}"))
+}
+
+/// `set_len(n)` or `truncate(Some(n))`, as `how` says.
+async fn resize<E: Executor>(f: &mut File<E>, how: &str, n: u64) {
+    match how {
+        "set_len" => f.set_len(n).await.unwrap(),
+        "truncate" => assert_eq!(f.truncate(Some(n)).await.unwrap(), n),
+        _ => panic!("resize how? {how:?}"),
+    }
+}
+
+/// `flush`, when `flush` says so.
+async fn flush_if<E: Executor>(f: &mut File<E>, flush: bool) {
+    if flush {
+        f.flush().await.unwrap();
+    }
+}
+
+/// std's answers to the three sequences of the coherence scenarios, on a twin file: the
+/// reference the aiofiles results are compared with.
+#[cfg(unix)]
+mod twin {
+    use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+    use std::os::unix::fs::FileExt as _;
+    use std::path::Path;
+
+    fn rw(path: &Path) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap()
+    }
+
+    /// Positional write of sevens over `0..100` after reading `first` bytes; then `read_exact`
+    /// of `100 - first` bytes at the cursor, and of 100 after a seek to 0.
+    pub(super) fn positional(path: &Path, len: usize, first: usize) -> (Vec<u8>, Vec<u8>) {
+        std::fs::write(path, vec![0; len]).unwrap();
+        let mut f = rw(path);
+        let mut head = vec![0; first];
+        f.read_exact(&mut head).unwrap();
+        f.write_all_at(&[7; 100], 0).unwrap();
+        let mut here = vec![0; 100 - first];
+        f.read_exact(&mut here).unwrap();
+        f.seek(SeekFrom::Start(0)).unwrap();
+        let mut all = vec![0; 100];
+        f.read_exact(&mut all).unwrap();
+        (here, all)
+    }
+
+    /// An empty file; another handle appends `abc`; a seek `to`, then `read_to_end`.
+    pub(super) fn appended(path: &Path, to: SeekFrom) -> (u64, Vec<u8>) {
+        std::fs::write(path, b"").unwrap();
+        let mut f = rw(path);
+        super::append_elsewhere(path, b"abc");
+        let at = f.seek(to).unwrap();
+        let mut all = Vec::new();
+        f.read_to_end(&mut all).unwrap();
+        (at, all)
+    }
+
+    /// `try_clone`, a write of `hello` through the clone, the clone closed, the original
+    /// seeked to 0 and read to the end.
+    pub(super) fn cloned(path: &Path) -> Vec<u8> {
+        std::fs::write(path, b"").unwrap();
+        let mut f = rw(path);
+        {
+            let mut clone = f.try_clone().unwrap();
+            clone.write_all(b"hello").unwrap();
+        }
+        f.seek(SeekFrom::Start(0)).unwrap();
+        let mut all = Vec::new();
+        f.read_to_end(&mut all).unwrap();
+        all
+    }
+}
+
 /// The suite. Each function takes the target, and panics at the first value that differs.
 mod suite {
     use super::*;
@@ -471,14 +635,16 @@ mod suite {
         futures::try_join!(f.write_all_at(8, b"yz"), f.write_all_at(12, b"!!")).unwrap();
         assert_eq!(read(&p), b"ab234567yz\0\0!!");
 
-        // (Reading at the cursor now could give the read-ahead taken at the open: positional
-        // writes do not update it, as documented.)
         let mut f = f;
         assert_eq!(
             f.stream_position().await.unwrap(),
             0,
             "the cursor did not move"
         );
+        // The cursor reads see the positional writes, over the head read at the open.
+        let mut all = Vec::new();
+        f.read_to_end(&mut all).await.unwrap();
+        assert_eq!(all, b"ab234567yz\0\0!!");
         f.close().await.unwrap();
     }
 
@@ -1065,6 +1231,480 @@ mod suite {
         assert_eq!(dirs.iter().map(|d| d.2.len()).sum::<usize>(), 53);
         assert_eq!(dirs.iter().map(|d| d.1.len()).sum::<usize>(), 6);
     }
+
+    // ---- What a read sees (DESIGN §3): the File's own writes, and ends of file ----
+
+    /// The File's own positional writes are seen by its later cursor reads: over the head read
+    /// at the open, over bytes buffered by a first read (with and without a seek), over the
+    /// chunk read ahead while reading sequentially, and past an end of file already reported.
+    #[cfg(unix)]
+    pub async fn reads_see_own_positional_writes<E: Executor>(t: &Target<E>) {
+        let dir = tempdir();
+        let p = dir.path().join("zeros.bin");
+        let twin = dir.path().join("twin.bin");
+        for b in BUFFERS {
+            // Straight after the open (the head it read holds 0..100), then a seek to 0.
+            std::fs::write(&p, vec![0; 32 * 1024]).unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            f.write_all_at(0, &[7; 100]).await.unwrap();
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+            let (_, theirs) = twin::positional(&twin, 32 * 1024, 0);
+            assert_eq!(theirs, [7; 100]);
+            assert_eq!(take(&mut f, 100).await, theirs, "{b:?}: after the open");
+            assert_eq!(take(&mut f, 100).await, [0; 100], "{b:?}: past the write");
+            f.close().await.unwrap();
+
+            // After a first read of one byte: at the cursor without a seek (std: 99 sevens),
+            // then from 0 after a seek.
+            std::fs::write(&p, vec![0; 32 * 1024]).unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            let mut one = [9; 1];
+            assert_eq!(f.read(&mut one).await.unwrap(), 1);
+            assert_eq!(one, [0]);
+            f.write_all_at(0, &[7; 100]).await.unwrap();
+            let (here, all) = twin::positional(&twin, 32 * 1024, 1);
+            assert_eq!(here, [7; 99]);
+            assert_eq!(take(&mut f, 99).await, here, "{b:?}: at the cursor");
+            assert_eq!(f.stream_position().await.unwrap(), 100);
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+            assert_eq!(take(&mut f, 100).await, all, "{b:?}: after a seek to 0");
+
+            // `write_at` further on, inside what a read-ahead may hold, and behind the cursor.
+            assert_eq!(f.write_at(5000, &[9; 10]).await.unwrap(), 10);
+            f.write_all_at(50, b"behind").await.unwrap();
+            let got = take(&mut f, 4910).await; // 100..5010
+            assert_eq!(got[..4900], [0; 4900][..], "{b:?}");
+            assert_eq!(got[4900..], [9; 10], "{b:?}: write_at ahead of the cursor");
+            assert_eq!(seek_to(&mut f, SeekFrom::Current(-4960)).await, 50);
+            assert_eq!(take(&mut f, 8).await, b"behind\x07\x07", "{b:?}: behind");
+            f.close().await.unwrap();
+            let mut expected = vec![0; 32 * 1024];
+            expected[..100].fill(7);
+            expected[50..56].copy_from_slice(b"behind");
+            expected[5000..5010].fill(9);
+            assert_eq!(read(&p), expected, "{b:?}: the file");
+
+            // Sequential reads (the read-ahead grows, the next chunk is read in the
+            // background), then positional writes into what is ahead of the cursor.
+            let data = common::pattern(1, 300_000);
+            std::fs::write(&p, &data).unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            let mut expected = data.clone();
+            let mut got = Vec::new();
+            for _ in 0..7 {
+                got.extend_from_slice(&take(&mut f, 10_000).await);
+            }
+            assert!(got == data[..70_000], "{b:?}: sequential reads");
+            for (at, len) in [(70_000, 1), (70_500, 3000), (140_000, 10), (299_990, 10)] {
+                let patch = common::pattern(at as u64, len);
+                f.write_all_at(at as u64, &patch).await.unwrap();
+                expected[at..at + len].copy_from_slice(&patch);
+            }
+            let got = rest(&mut f).await;
+            assert!(
+                got == expected[70_000..],
+                "{b:?}: positional writes into the read-ahead not seen"
+            );
+            f.close().await.unwrap();
+
+            // Past an end of file already reported: the next read at the cursor, and after a
+            // seek back.
+            std::fs::write(&p, "0123456789").unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            assert_eq!(rest(&mut f).await, b"0123456789");
+            f.write_all_at(10, b"xyz").await.unwrap();
+            assert_eq!(rest(&mut f).await, b"xyz", "{b:?}: at the old end");
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(8)).await, 8);
+            assert_eq!(rest(&mut f).await, b"89xyz", "{b:?}: after a seek");
+            // The same through `read`.
+            f.write_all_at(13, b"!").await.unwrap();
+            assert_eq!(read_until_end(&mut f, 16).await, b"!", "{b:?}: read");
+            f.close().await.unwrap();
+        }
+    }
+
+    /// An end of file seen earlier, by the open's head read or by a read, is not reused after a
+    /// seek: bytes another handle appended since come out.
+    #[cfg(unix)]
+    pub async fn end_of_file_is_not_reused_after_a_seek<E: Executor>(t: &Target<E>) {
+        let dir = tempdir();
+        let p = dir.path().join("grows.txt");
+        let twin = dir.path().join("twin.txt");
+        for b in BUFFERS {
+            for mode in ["rb", "rb+"] {
+                // Seen by the open's head read (an empty file).
+                for to in [SeekFrom::Start(0), SeekFrom::Current(0), SeekFrom::End(-3)] {
+                    std::fs::write(&p, b"").unwrap();
+                    let mut f = open_with(t, &p, mode, b).await;
+                    append_elsewhere(&p, b"abc");
+                    let theirs = twin::appended(&twin, to);
+                    assert_eq!(theirs, (0, b"abc".to_vec()));
+                    let at = seek_to(&mut f, to).await;
+                    assert_eq!(
+                        (at, rest(&mut f).await),
+                        theirs,
+                        "{b:?} {mode}: seek({to:?}), read_to_end"
+                    );
+                    // Again, through `read`: "abcde" now, the cursor at 3.
+                    append_elsewhere(&p, b"de");
+                    let (at, expected) = match to {
+                        SeekFrom::Start(_) => (0, &b"abcde"[..]),
+                        SeekFrom::Current(_) => (3, &b"de"[..]),
+                        SeekFrom::End(_) => (2, &b"cde"[..]),
+                    };
+                    assert_eq!(seek_to(&mut f, to).await, at, "{b:?} {mode}: seek({to:?})");
+                    assert_eq!(
+                        read_until_end(&mut f, 100).await,
+                        expected,
+                        "{b:?} {mode}: seek({to:?}), read"
+                    );
+                    f.close().await.unwrap();
+                }
+
+                // Seen by reads: the whole file read (and its bytes kept in the buffer), then
+                // seeks back into them, to the end, and to where the file ended.
+                std::fs::write(&p, "0123456789").unwrap();
+                let mut f = open_with(t, &p, mode, b).await;
+                assert_eq!(rest(&mut f).await, b"0123456789");
+                append_elsewhere(&p, b"abc");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(rest(&mut f).await, b"0123456789abc", "{b:?} {mode}: from 0");
+                append_elsewhere(&p, b"de");
+                assert_eq!(seek_to(&mut f, SeekFrom::Current(0)).await, 13);
+                assert_eq!(rest(&mut f).await, b"de", "{b:?} {mode}: Current(0)");
+                append_elsewhere(&p, b"f");
+                assert_eq!(seek_to(&mut f, SeekFrom::End(-1)).await, 15);
+                assert_eq!(rest(&mut f).await, b"f", "{b:?} {mode}: End(-1)");
+                append_elsewhere(&p, b"gh");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(15)).await, 15);
+                let mut three = [0; 3];
+                f.read_exact(&mut three).await.unwrap();
+                assert_eq!(
+                    &three, b"fgh",
+                    "{b:?} {mode}: read_exact across the old end"
+                );
+                // A seek back a little, within what was read.
+                let mut line = String::new();
+                append_elsewhere(&p, b"i\n");
+                assert_eq!(seek_to(&mut f, SeekFrom::Current(-2)).await, 16);
+                assert_eq!(f.read_line(&mut line).await.unwrap(), 4);
+                assert_eq!(line, "ghi\n", "{b:?} {mode}: read_line across the old end");
+                f.close().await.unwrap();
+            }
+        }
+    }
+
+    /// Writes through a `try_clone` of the File count as the File's own (both ways): its reads
+    /// see them, over its buffered bytes and over an end of file it saw.
+    #[cfg(unix)]
+    pub async fn reads_see_writes_of_clones<E: Executor>(t: &Target<E>) {
+        let dir = tempdir();
+        let p = dir.path().join("cloned.bin");
+        let twin = dir.path().join("twin.bin");
+        for b in BUFFERS {
+            // The clone writes and is closed; the original seeks to 0 and reads.
+            std::fs::write(&p, b"").unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            let mut clone = f.try_clone().await.unwrap();
+            t.assert_kept(clone.executor());
+            clone.write_all(b"hello").await.unwrap();
+            clone.close().await.unwrap();
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+            let theirs = twin::cloned(&twin);
+            assert_eq!(theirs, b"hello");
+            assert_eq!(rest(&mut f).await, theirs, "{b:?}: closed clone, seek");
+            f.close().await.unwrap();
+
+            // The same without a seek (the original's cursor is still at 0: a clone has its
+            // own position), the clone flushed and kept.
+            std::fs::write(&p, b"").unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            let mut clone = f.try_clone().await.unwrap();
+            clone.write_all(b"hello").await.unwrap();
+            clone.flush().await.unwrap();
+            assert_eq!(
+                rest(&mut f).await,
+                b"hello",
+                "{b:?}: flushed clone, no seek"
+            );
+            // And an end of file the original just reported.
+            clone.write_all(b", world").await.unwrap();
+            clone.flush().await.unwrap();
+            assert_eq!(
+                read_until_end(&mut f, 3).await,
+                b", world",
+                "{b:?}: after the end"
+            );
+            clone.close().await.unwrap();
+            f.close().await.unwrap();
+
+            // Over bytes the original has buffered: positional and cursor writes of the clone.
+            std::fs::write(&p, vec![0; 32 * 1024]).unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            assert_eq!(take(&mut f, 1).await, [0]);
+            let mut clone = f.try_clone().await.unwrap();
+            clone.write_all_at(0, &[7; 100]).await.unwrap();
+            assert_eq!(
+                take(&mut f, 99).await,
+                [7; 99],
+                "{b:?}: clone's write_all_at"
+            );
+            assert_eq!(seek_to(&mut clone, SeekFrom::Start(200)).await, 200);
+            clone.write_all(&[8; 50]).await.unwrap();
+            clone.flush().await.unwrap();
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(190)).await, 190);
+            let mut expected = vec![0; 70];
+            expected[10..60].fill(8);
+            assert_eq!(
+                take(&mut f, 70).await,
+                expected,
+                "{b:?}: clone's cursor write"
+            );
+
+            // The other way: the original writes, the clone reads.
+            assert_eq!(seek_to(&mut clone, SeekFrom::Start(1000)).await, 1000);
+            assert_eq!(take(&mut clone, 1).await, [0]);
+            f.write_all_at(1000, &[5; 100]).await.unwrap();
+            assert_eq!(
+                take(&mut clone, 99).await,
+                [5; 99],
+                "{b:?}: original's write_at"
+            );
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(300)).await, 300);
+            f.write_all(b"orig").await.unwrap();
+            f.flush().await.unwrap();
+            assert_eq!(seek_to(&mut clone, SeekFrom::Start(298)).await, 298);
+            assert_eq!(
+                take(&mut clone, 8).await,
+                b"\0\0orig\0\0",
+                "{b:?}: original's write"
+            );
+
+            // A clone of the clone.
+            let deeper = clone.try_clone().await.unwrap();
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(2000)).await, 2000);
+            assert_eq!(take(&mut f, 2).await, [0, 0]);
+            deeper.write_all_at(2000, b"deep").await.unwrap();
+            assert_eq!(take(&mut f, 2).await, b"ep", "{b:?}: clone of a clone");
+            deeper.close().await.unwrap();
+            clone.close().await.unwrap();
+            f.close().await.unwrap();
+        }
+    }
+
+    /// `tail -f`: read to the end, another handle appends, read again, five rounds: every
+    /// appended byte comes out once, through `read_to_end`, through `read` and through
+    /// `read_line`.
+    pub async fn tail_follows_appends<E: Executor>(t: &Target<E>) {
+        let dir = tempdir();
+        let p = dir.path().join("log.txt");
+        for b in BUFFERS {
+            for via in ["read_to_end", "read", "read_line"] {
+                std::fs::write(&p, "start\n").unwrap();
+                let mut f = open_with(t, &p, "rb", b).await;
+                let mut all = b"start\n".to_vec();
+                let mut seen = Vec::new();
+                for round in 0..6 {
+                    let got = match via {
+                        "read_to_end" => rest(&mut f).await,
+                        "read" => read_until_end(&mut f, 4096).await,
+                        _ => {
+                            let mut got = Vec::new();
+                            loop {
+                                let mut line = String::new();
+                                if f.read_line(&mut line).await.unwrap() == 0 {
+                                    break got;
+                                }
+                                got.extend_from_slice(line.as_bytes());
+                            }
+                        }
+                    };
+                    seen.extend_from_slice(&got);
+                    assert!(
+                        seen == all,
+                        "{b:?} via {via}, round {round}: {} bytes seen of {}",
+                        seen.len(),
+                        all.len()
+                    );
+                    // The end of file again: reported again, nothing more.
+                    let mut nothing = [0; 8];
+                    assert_eq!(f.read(&mut nothing).await.unwrap(), 0);
+                    if round < 5 {
+                        let len = [1, 17, 9000, 70_000, 3][round];
+                        let mut more = common::pattern(round as u64, len);
+                        // Lines, for read_line.
+                        for byte in more.iter_mut() {
+                            *byte = b'a' + *byte % 26;
+                        }
+                        *more.last_mut().unwrap() = b'\n';
+                        append_elsewhere(&p, &more);
+                        all.extend_from_slice(&more);
+                    }
+                }
+                assert_eq!(f.stream_position().await.unwrap(), all.len() as u64);
+                f.close().await.unwrap();
+            }
+        }
+    }
+
+    /// `set_len` and `truncate` are seen by the later reads: shrinking below buffered bytes,
+    /// growing past an end of file already seen.
+    pub async fn reads_see_set_len_and_truncate<E: Executor>(t: &Target<E>) {
+        let dir = tempdir();
+        let p = dir.path().join("len.txt");
+        for b in BUFFERS {
+            for how in ["set_len", "truncate"] {
+                let what = format!("{b:?} {how}");
+
+                // Straight after the open, then seek(0) + read_to_end.
+                std::fs::write(&p, "0123456789").unwrap();
+                let mut f = open_with(t, &p, "rb+", b).await;
+                resize(&mut f, how, 4).await;
+                assert_eq!(f.stream_position().await.unwrap(), 0, "{what}");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(rest(&mut f).await, b"0123", "{what}: after the open");
+                f.close().await.unwrap();
+
+                // After a first read, at the cursor without a seek.
+                std::fs::write(&p, "0123456789").unwrap();
+                let mut f = open_with(t, &p, "rb+", b).await;
+                assert_eq!(take(&mut f, 1).await, b"0");
+                resize(&mut f, how, 4).await;
+                assert_eq!(rest(&mut f).await, b"123", "{what}: at the cursor");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(rest(&mut f).await, b"0123", "{what}: from 0");
+
+                // Growing after the end was seen.
+                resize(&mut f, how, 6).await;
+                assert_eq!(rest(&mut f).await, b"\0\0", "{what}: grown, at the old end");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(2)).await, 2);
+                assert_eq!(rest(&mut f).await, b"23\0\0", "{what}: grown, from 2");
+                // Below the cursor: nothing left to read from there.
+                resize(&mut f, how, 1).await;
+                assert_eq!(rest(&mut f).await, b"", "{what}: cut below the cursor");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(
+                    rest(&mut f).await,
+                    b"0",
+                    "{what}: cut below the cursor, from 0"
+                );
+                f.close().await.unwrap();
+
+                // A larger file, read sequentially (read-ahead in flight), cut inside it.
+                let data = common::pattern(3, 200_000);
+                std::fs::write(&p, &data).unwrap();
+                let mut f = open_with(t, &p, "rb+", b).await;
+                for _ in 0..5 {
+                    take(&mut f, 10_000).await;
+                }
+                resize(&mut f, how, 60_000).await;
+                let got = rest(&mut f).await;
+                assert!(
+                    got == data[50_000..60_000],
+                    "{what}: cut inside the read-ahead"
+                );
+                f.close().await.unwrap();
+            }
+
+            // `truncate(None)`: at the cursor, which stays.
+            std::fs::write(&p, "0123456789").unwrap();
+            let mut f = open_with(t, &p, "rb+", b).await;
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(2)).await, 2);
+            assert_eq!(f.truncate(None).await.unwrap(), 2);
+            assert_eq!(f.stream_position().await.unwrap(), 2);
+            assert_eq!(rest(&mut f).await, b"", "{b:?}: truncate(None)");
+            assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+            assert_eq!(rest(&mut f).await, b"01", "{b:?}: truncate(None), from 0");
+            f.close().await.unwrap();
+        }
+    }
+
+    /// Cursor writes, then a seek back (with and without a flush), or reads going on from the
+    /// cursor: the written bytes are read.
+    pub async fn reads_see_own_cursor_writes<E: Executor>(t: &Target<E>) {
+        let dir = tempdir();
+        let p = dir.path().join("cursor.txt");
+        for b in BUFFERS {
+            for flush in [false, true] {
+                let what = format!("{b:?}, flush: {flush}");
+
+                // Over the head read at the open.
+                std::fs::write(&p, "0123456789").unwrap();
+                let mut f = open_with(t, &p, "rb+", b).await;
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(2)).await, 2);
+                f.write_all(b"ab").await.unwrap();
+                flush_if(&mut f, flush).await;
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(rest(&mut f).await, b"01ab456789", "{what}: seek back");
+
+                // After a read, reading on from the cursor, then from 0.
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(take(&mut f, 1).await, b"0");
+                f.write_all(b"XY").await.unwrap();
+                flush_if(&mut f, flush).await;
+                assert_eq!(rest(&mut f).await, b"b456789", "{what}: on from the cursor");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(take(&mut f, 4).await, b"0XYb", "{what}: from 0");
+
+                // Past an end of file already reported.
+                assert_eq!(rest(&mut f).await, b"456789");
+                f.write_all(b"xyz").await.unwrap();
+                flush_if(&mut f, flush).await;
+                assert_eq!(
+                    rest(&mut f).await,
+                    b"",
+                    "{what}: at the end, after the write"
+                );
+                assert_eq!(seek_to(&mut f, SeekFrom::Current(-5)).await, 8);
+                assert_eq!(rest(&mut f).await, b"89xyz", "{what}: appended, seek back");
+
+                // A write larger than the buffers (it bypasses them) over read-ahead.
+                let big = common::pattern(5, 100_000);
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(1)).await, 1);
+                f.write_all(&big).await.unwrap();
+                flush_if(&mut f, flush).await;
+                assert_eq!(rest(&mut f).await, b"", "{what}: after the big write");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                let got = rest(&mut f).await;
+                assert!(
+                    got[..1] == *b"0" && got[1..] == big[..],
+                    "{what}: the big write read back ({} bytes)",
+                    got.len()
+                );
+                f.close().await.unwrap();
+
+                // Sequential reads of a large file, then a write at the cursor and reads on.
+                let data = common::pattern(6, 300_000);
+                std::fs::write(&p, &data).unwrap();
+                let mut f = open_with(t, &p, "rb+", b).await;
+                for _ in 0..6 {
+                    take(&mut f, 10_000).await;
+                }
+                f.write_all(b"written at 60000").await.unwrap();
+                flush_if(&mut f, flush).await;
+                let got = take(&mut f, 1000).await;
+                assert!(got == data[60_016..61_016], "{what}: on after a write");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(59_990)).await, 59_990);
+                let got = take(&mut f, 30).await;
+                assert_eq!(got[..10], data[59_990..60_000], "{what}");
+                assert_eq!(&got[10..26], b"written at 60000", "{what}: seek back");
+                assert_eq!(got[26..], data[60_016..60_020], "{what}");
+                f.close().await.unwrap();
+
+                // Append mode: the write lands at the end, which the reads see.
+                std::fs::write(&p, "0123456789").unwrap();
+                let mut f = open_with(t, &p, "ab+", b).await;
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(0)).await, 0);
+                assert_eq!(rest(&mut f).await, b"0123456789");
+                f.write_all(b"tail").await.unwrap();
+                flush_if(&mut f, flush).await;
+                assert_eq!(rest(&mut f).await, b"", "{what}: a+ at the end");
+                assert_eq!(seek_to(&mut f, SeekFrom::Start(8)).await, 8);
+                assert_eq!(rest(&mut f).await, b"89tail", "{what}: a+ seek back");
+                f.close().await.unwrap();
+            }
+        }
+    }
 }
 
 /// The suite's tests for one executor, each under the watchdog, each ending with a check of
@@ -1119,6 +1759,15 @@ macro_rules! conformance {
             os_functions,
             tempfiles,
             walk_counts,
+            #[cfg(unix)]
+            reads_see_own_positional_writes,
+            #[cfg(unix)]
+            end_of_file_is_not_reused_after_a_seek,
+            #[cfg(unix)]
+            reads_see_writes_of_clones,
+            tail_follows_appends,
+            reads_see_set_len_and_truncate,
+            reads_see_own_cursor_writes,
         );
     };
 }

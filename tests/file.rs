@@ -189,6 +189,7 @@ on_each_executor!(
     small_writes_then_flush,
     std_interop,
     write_lines_seek_overwrite,
+    buf_read_sees_own_writes_and_appends,
 );
 
 // ---- binary ----
@@ -1179,6 +1180,13 @@ async fn positional_io_from_32_tasks<E: Executor>(exec: E) {
 
     assert!(std::fs::read(&path).unwrap() == replacement, "file differs");
     assert_eq!(pos(&mut file).await, 102, "the cursor moved");
+    // The cursor reads see the positional writes, over what was read ahead before them.
+    let mut ahead = vec![0; 2 * REGION];
+    file.read_exact(&mut ahead).await.unwrap();
+    assert!(
+        ahead == replacement[102..102 + 2 * REGION],
+        "the read-ahead taken before the positional writes was served"
+    );
 
     // Short only at the end of the file.
     let len = replacement.len() as u64;
@@ -1189,8 +1197,7 @@ async fn positional_io_from_32_tasks<E: Executor>(exec: E) {
     assert_eq!(file.read_at(len + 5, 100).await.unwrap(), b"");
     let err = file.read_exact_at(len - 10, 100).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof, "{err}");
-    // Cursor reads go on from where they were. (Read-ahead taken before the positional writes
-    // holds the bytes as they were then: a seek outside it reads what the OS has now.)
+    // Cursor reads after a seek far away.
     let far = (TASKS - 1) * REGION + 7;
     assert_eq!(
         file.seek(SeekFrom::Start(far as u64)).await.unwrap(),
@@ -1949,6 +1956,94 @@ fn executor_is_kept() {
 
 // ---------------------------------------------------------------------------------------------
 // Focused regressions
+
+/// Through `AsyncBufRead` (`fill_buf`, `read_line`, `lines`), buffered and unbuffered: the
+/// File's own positional writes over buffered lines are seen, and so are lines another handle
+/// appends after the end was reached (`tail -f` through `lines()`).
+async fn buf_read_sees_own_writes_and_appends<E: Executor>(exec: E) {
+    use std::io::Write as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.txt");
+    for buffering in BUFFERINGS {
+        std::fs::write(&path, multiline(1000)).unwrap();
+        let mut file = open_as(&path, "r+", buffering, &exec).await;
+        let mut line = String::new();
+        file.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "line 1\n");
+        // Lines 2 and 3 are buffered now (when buffered): overwrite them.
+        file.write_all_at(7, b"LINE 2\nLINE 3").await.unwrap();
+        assert_eq!(
+            file.fill_buf().await.unwrap()[..7],
+            *b"LINE 2\n",
+            "{buffering:?}: fill_buf"
+        );
+        line.clear();
+        file.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "LINE 2\n", "{buffering:?}: read_line");
+        let lines: Vec<String> = (&mut file).lines().try_collect().await.unwrap();
+        assert_eq!(lines.len(), 998, "{buffering:?}");
+        assert_eq!(lines[0], "LINE 3", "{buffering:?}: lines");
+        assert_eq!(lines[997], "line 1000", "{buffering:?}");
+
+        // At the end: another handle appends lines, five times.
+        let mut other = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        for round in 0..5 {
+            let more: String = (0..round * 300 + 1)
+                .map(|i| format!("round {round} line {i}\n"))
+                .collect();
+            other.write_all(more.as_bytes()).unwrap();
+            let lines: Vec<String> = (&mut file).lines().try_collect().await.unwrap();
+            let expected: Vec<String> = more.lines().map(str::to_owned).collect();
+            assert!(
+                lines == expected,
+                "{buffering:?}, round {round}: {} lines of {}",
+                lines.len(),
+                expected.len()
+            );
+        }
+        file.close().await.unwrap();
+    }
+}
+
+/// A `try_clone`'s write lands where the clone is, also while the original reads ahead in the
+/// background on the same descriptor (the two share the OS cursor): 300 rounds on the pool.
+#[test]
+fn clone_write_lands_at_its_position_while_the_original_reads_ahead() {
+    run(|| async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.bin");
+        let mut misplaced = Vec::new();
+        for _ in 0..300 {
+            std::fs::write(&path, vec![0u8; 32 * 1024]).unwrap();
+            let mut file = aiofiles::open(&path, "rb+").await.unwrap();
+            let mut one = [0; 1];
+            file.read_exact(&mut one).await.unwrap();
+            let mut clone = file.try_clone().await.unwrap();
+            // Past the head read at the open: sequential, the next chunk is read ahead.
+            let mut more = vec![0; 9000];
+            file.read_exact(&mut more).await.unwrap();
+            clone.seek(SeekFrom::Start(200)).await.unwrap();
+            clone.write_all(&[8; 50]).await.unwrap();
+            clone.flush().await.unwrap();
+            let disk = std::fs::read(&path).unwrap();
+            let at = disk.iter().position(|&b| b == 8);
+            if at != Some(200) || disk[200..250] != [8; 50] {
+                misplaced.push(at);
+            }
+            clone.close().await.unwrap();
+            file.close().await.unwrap();
+        }
+        assert!(
+            misplaced.is_empty(),
+            "in {} rounds of 300 the clone's write landed elsewhere, at {misplaced:?}",
+            misplaced.len()
+        );
+    });
+}
 
 /// `a+`: reading after a seek must not move the position to the OS cursor.
 #[test]
