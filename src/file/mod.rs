@@ -13,7 +13,7 @@ mod tokio;
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::{self as stdfs, Metadata, Permissions};
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io::{self, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -29,7 +29,7 @@ pub use self::open_options::{open, OpenOptions};
 use self::job::{retry, Action, Outcome, Shared};
 pub(crate) use self::state::Buffering;
 use self::state::Core;
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::executor::{Blocking, Executor, Op};
 
 /// An open file whose every blocking call runs on an executor: Python aiofiles' file object.
 ///
@@ -65,6 +65,11 @@ use crate::executor::{Blocking, Executor, Op, Work};
 /// server with thousands of open files can bound its memory and keep buffering. For the
 /// least memory and one copy per byte, stream with [`chunks`](File::chunks) (at most three
 /// chunks in memory) and write with [`write_owned`](File::write_owned).
+///
+/// Every operation runs on the `File`'s executor. Those that take `&self`
+/// ([`metadata`](File::metadata), [`set_permissions`](File::set_permissions) and the
+/// positional ones) return `Send + 'static` futures that hold the descriptor, not the `File`,
+/// so several run at once.
 ///
 /// # Caveats
 ///
@@ -405,8 +410,9 @@ impl<E: Executor> File<E> {
         &self.core.exec
     }
 
-    /// An operation on the shared descriptor, on the file's executor.
-    fn on_file<T, F>(&self, f: F) -> Op<impl Work<Output = T>, E>
+    /// An operation on the shared descriptor, on the file's executor (and no other: the
+    /// future cannot be rebound).
+    fn on_file<T, F>(&self, f: F) -> impl Future<Output = io::Result<T>> + Send + 'static
     where
         F: FnOnce(&Shared) -> io::Result<T> + Send + 'static,
         T: Send + 'static,
@@ -440,7 +446,7 @@ impl<E: Executor> File<E> {
     /// assert_eq!(file.metadata().await?.len(), 5);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn metadata(&self) -> Op<impl Work<Output = Metadata>, E> {
+    pub fn metadata(&self) -> impl Future<Output = io::Result<Metadata>> + Send + 'static {
         self.on_file(|shared| {
             shared
                 .file
@@ -472,7 +478,10 @@ impl<E: Executor> File<E> {
     /// assert!(file.metadata().await?.permissions().readonly());
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn set_permissions(&self, perm: Permissions) -> Op<impl Work<Output = ()>, E> {
+    pub fn set_permissions(
+        &self,
+        perm: Permissions,
+    ) -> impl Future<Output = io::Result<()>> + Send + 'static {
         self.on_file(move |shared| {
             shared
                 .file
@@ -906,7 +915,11 @@ impl<E: Executor> File<E> {
     /// ```
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn read_at(&self, offset: u64, len: usize) -> Op<impl Work<Output = Vec<u8>>, E> {
+    pub fn read_at(
+        &self,
+        offset: u64,
+        len: usize,
+    ) -> impl Future<Output = io::Result<Vec<u8>>> + Send + 'static {
         self.on_file(move |shared| {
             use std::os::unix::fs::FileExt;
             let mut buf = vec![0; len];
@@ -953,7 +966,11 @@ impl<E: Executor> File<E> {
     /// ```
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn read_exact_at(&self, offset: u64, len: usize) -> Op<impl Work<Output = Vec<u8>>, E> {
+    pub fn read_exact_at(
+        &self,
+        offset: u64,
+        len: usize,
+    ) -> impl Future<Output = io::Result<Vec<u8>>> + Send + 'static {
         self.on_file(move |shared| {
             use std::os::unix::fs::FileExt;
             let mut buf = vec![0; len];
@@ -995,7 +1012,11 @@ impl<E: Executor> File<E> {
     /// ```
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn write_at(&self, offset: u64, data: &[u8]) -> Op<impl Work<Output = usize>, E> {
+    pub fn write_at(
+        &self,
+        offset: u64,
+        data: &[u8],
+    ) -> impl Future<Output = io::Result<usize>> + Send + 'static {
         let data = data.to_vec();
         self.core.shared.changed();
         self.on_file(move |shared| {
@@ -1030,7 +1051,11 @@ impl<E: Executor> File<E> {
     /// ```
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn write_all_at(&self, offset: u64, data: &[u8]) -> Op<impl Work<Output = ()>, E> {
+    pub fn write_all_at(
+        &self,
+        offset: u64,
+        data: &[u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'static {
         let data = data.to_vec();
         self.core.shared.changed();
         self.on_file(move |shared| {

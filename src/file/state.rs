@@ -822,6 +822,8 @@ impl<E: Executor> Core<E> {
             return Some(Err(err));
         }
         if let (Some(pos), SeekFrom::Current(0)) = (self.pos, to) {
+            // Even this seek does not reuse an end of file seen before it.
+            self.eof = false;
             return Some(Ok(pos));
         }
         let target = match (self.pos, to) {
