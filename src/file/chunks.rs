@@ -18,7 +18,7 @@ use std::task::{ready, Context, Poll};
 use bytes::Bytes;
 use futures_core::{FusedStream, Stream};
 
-use super::job::{retry, Shared};
+use super::job::Shared;
 use super::File;
 use crate::executor::{Blocking, Executor, Op, Work};
 
@@ -333,29 +333,8 @@ impl Work for ReadAt {
     type Output = Vec<u8>;
 
     fn run(self) -> io::Result<Vec<u8>> {
-        let mut buf = vec![0; self.len];
-        let mut filled = 0;
-        while filled < buf.len() {
-            let at = self.offset + filled as u64;
-            match retry(|| read_at(&self.shared.file, &mut buf[filled..], at)) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) => return Err(self.shared.error("read", e)),
-            }
-        }
-        buf.truncate(filled);
-        Ok(buf)
+        self.shared.read_at(self.offset, self.len)
     }
-}
-
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
 /// The stream of [`File::chunks`].

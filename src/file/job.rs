@@ -146,6 +146,31 @@ impl Shared {
         self.changes = Arc::clone(&original.changes);
     }
 
+    /// Reads up to `len` bytes at `offset` (`pread`, the cursor untouched): short only at the
+    /// end of the file.
+    pub(super) fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        #[cfg(unix)]
+        use std::os::unix::fs::FileExt;
+        #[cfg(windows)]
+        use std::os::windows::fs::FileExt;
+        let mut buf = vec![0; len];
+        let mut filled = 0;
+        while filled < len {
+            let at = offset + filled as u64;
+            #[cfg(unix)]
+            let read = retry(|| self.file.read_at(&mut buf[filled..], at));
+            #[cfg(windows)]
+            let read = retry(|| self.file.seek_read(&mut buf[filled..], at));
+            match read {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) => return Err(self.error("read", e)),
+            }
+        }
+        buf.truncate(filled);
+        Ok(buf)
+    }
+
     /// How many writes went through the descriptor and its clones so far.
     pub(super) fn version(&self) -> u64 {
         self.changes.load(Ordering::Acquire)

@@ -920,24 +920,7 @@ impl<E: Executor> File<E> {
         offset: u64,
         len: usize,
     ) -> impl Future<Output = io::Result<Vec<u8>>> + Send + 'static {
-        self.on_file(move |shared| {
-            use std::os::unix::fs::FileExt;
-            let mut buf = vec![0; len];
-            let mut filled = 0;
-            while filled < len {
-                match retry(|| {
-                    shared
-                        .file
-                        .read_at(&mut buf[filled..], offset + filled as u64)
-                }) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) => return Err(shared.error("read", e)),
-                }
-            }
-            buf.truncate(filled);
-            Ok(buf)
-        })
+        self.on_file(move |shared| shared.read_at(offset, len))
     }
 
     /// Reads exactly `len` bytes at `offset`, without moving the position.

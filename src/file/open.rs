@@ -50,6 +50,22 @@ pub(super) struct Opened {
     eof: bool,
 }
 
+impl Opened {
+    /// A file just opened at `path`: its cursor put where it starts, and up to `head` bytes
+    /// of it read.
+    fn at_path(mut file: fs::File, path: PathBuf, append: bool, head: usize) -> io::Result<Self> {
+        let pos = start_position(&mut file, append, &path)?;
+        let (head, eof) = read_head(&file, head);
+        Ok(Opened {
+            file,
+            pos,
+            path: Some(path),
+            head,
+            eof,
+        })
+    }
+}
+
 impl Work for OpenWork {
     type Output = Opened;
 
@@ -61,16 +77,8 @@ impl Work for OpenWork {
                 append,
                 head,
             } => {
-                let mut file = std.open(&path).at("open", &path)?;
-                let pos = start_position(&mut file, append, &path)?;
-                let (head, eof) = read_head(&file, head);
-                Ok(Opened {
-                    file,
-                    pos,
-                    path: Some(path),
-                    head,
-                    eof,
-                })
+                let file = std.open(&path).at("open", &path)?;
+                Opened::at_path(file, path, append, head)
             }
             #[cfg(feature = "cap-std")]
             OpenWork::Beneath {
@@ -80,16 +88,8 @@ impl Work for OpenWork {
                 append,
                 head,
             } => {
-                let mut file = dir.open_with(&path, &options).at("open", &path)?.into_std();
-                let pos = start_position(&mut file, append, &path)?;
-                let (head, eof) = read_head(&file, head);
-                Ok(Opened {
-                    file,
-                    pos,
-                    path: Some(path),
-                    head,
-                    eof,
-                })
+                let file = dir.open_with(&path, &options).at("open", &path)?.into_std();
+                Opened::at_path(file, path, append, head)
             }
             OpenWork::Temp => {
                 let file =
