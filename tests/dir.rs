@@ -1161,7 +1161,11 @@ fn opening_a_small_file_beneath_a_dir_and_reading_it_is_one_hand_off() {
 
         let mut open = Box::pin(dir.open("small.txt", "r"));
         assert!(open.as_mut().now_or_never().is_none());
-        assert_eq!(manual.run_all(), 1, "the open and its head read: one hand-off");
+        assert_eq!(
+            manual.run_all(),
+            1,
+            "the open and its head read: one hand-off"
+        );
         let mut file = open.now_or_never().unwrap().unwrap();
         let mut bytes = Vec::new();
         let read = file.read_to_end(&mut bytes).now_or_never();

@@ -8,9 +8,9 @@ use super::open::{Open, OpenWork};
 use super::state::{Buffering, READ_START};
 #[cfg(doc)]
 use super::File;
+use crate::error;
 #[cfg(doc)]
 use crate::Blocking;
-use crate::error;
 
 /// Opens a file with a Python mode string: Python aiofiles' `aiofiles.open(path, mode)`.
 ///
