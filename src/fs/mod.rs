@@ -39,6 +39,7 @@ mod remove;
 mod rename;
 mod walk;
 mod write;
+mod write_atomic;
 
 use std::io;
 use std::path::Path;
@@ -55,6 +56,7 @@ pub use self::remove::{remove_dir, remove_dir_all, remove_file};
 pub use self::rename::rename;
 pub use self::walk::{walk, Walk, WalkEntry};
 pub use self::write::write;
+pub use self::write_atomic::write_atomic;
 /// The file type and its options, here too, so that a port from `tokio::fs` or `async_fs` is
 /// a change of path.
 #[doc(no_inline)]
