@@ -7,6 +7,7 @@ mod open_options;
 mod state;
 #[cfg(test)]
 mod tests;
+mod times;
 #[cfg(feature = "tokio")]
 mod tokio;
 

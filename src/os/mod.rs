@@ -25,6 +25,7 @@
 //! | `getcwd` | [`getcwd`] | |
 //! | `sendfile` | [`sendfile`] (Linux) | |
 //! | `statvfs` | [`statvfs`] | |
+//! | `utime` | [`utime`] | [`File::set_times`](crate::File::set_times) on an open file |
 //! | `walk` | [`walk`] | |
 //! | `path.*` | [`path`] | |
 //! | `wrap` | [`unblock`](crate::unblock) | |
@@ -57,6 +58,8 @@ mod walk;
 pub use self::dirs::{getcwd, listdir, makedirs, removedirs, renames};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use self::posix::sendfile;
+#[cfg(unix)]
+pub use self::posix::utime;
 #[cfg(unix)]
 pub use self::posix::{access, statvfs, StatVfs, F_OK, R_OK, W_OK, X_OK};
 pub use self::walk::{walk, Walk};

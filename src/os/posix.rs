@@ -1,8 +1,9 @@
 use std::io;
 use std::os::fd::AsFd;
 use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use rustix::fs::Access;
+use rustix::fs::{Access, AtFlags, Nsecs, Timespec, Timestamps, CWD, UTIME_NOW};
 
 use crate::executor::{Op, Work};
 
@@ -188,4 +189,100 @@ pub fn sendfile(
             count,
         )?)
     })
+}
+
+/// Sets the access and modification times of `path`, `(accessed, modified)`, or both to the
+/// current time when `times` is `None`: Python's `os.utime(path, times=None)`.
+///
+/// Symlinks are followed, as Python's default `follow_symlinks=True`. Times keep their
+/// nanoseconds where the filesystem has them; times before 1970 are fine.
+///
+/// # Errors
+///
+/// As `utimensat(2)`, e.g. a missing path ([`NotFound`](io::ErrorKind::NotFound)) or a file
+/// that is not the caller's; a time beyond what a `timespec` holds is
+/// [`InvalidInput`](io::ErrorKind::InvalidInput). The message names the path: ``failed to set
+/// the times of `x`: ...``.
+///
+/// # Cancel safety
+///
+/// Once polled, the change happens even if the future is dropped.
+///
+/// # Platform-specific behavior
+///
+/// Unix only (`utimensat(2)`; `UTIME_NOW` for `None`, so the kernel's clock decides "now").
+/// [`File::set_times`](crate::File::set_times) does the same through an open file.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+///
+/// # futures::executor::block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("a");
+/// std::fs::write(&path, "")?;
+/// let accessed = SystemTime::UNIX_EPOCH + Duration::new(1_000_000_000, 5);
+/// let modified = SystemTime::UNIX_EPOCH + Duration::new(1_500_000_000, 500);
+/// aiofiles::os::utime(&path, Some((accessed, modified))).await?;
+/// let meta = std::fs::metadata(&path)?;
+/// assert_eq!((meta.accessed()?, meta.modified()?), (accessed, modified));
+///
+/// aiofiles::os::utime(&path, None).await?; // now
+/// assert!(std::fs::metadata(&path)?.modified()? > modified);
+///
+/// let err = aiofiles::os::utime(dir.path().join("missing"), None).await.unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[doc(alias = "utimensat")]
+#[doc(alias = "set_times")]
+#[doc(alias = "touch")]
+pub fn utime<P: AsRef<Path>>(
+    path: P,
+    times: Option<(SystemTime, SystemTime)>,
+) -> Op<impl Work<Output = ()>> {
+    crate::fs::on_path("set the times of", path.as_ref(), move |path| {
+        const NOW: Timespec = Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_NOW,
+        };
+        let times = match times {
+            None => Timestamps {
+                last_access: NOW,
+                last_modification: NOW,
+            },
+            Some((accessed, modified)) => Timestamps {
+                last_access: timespec(accessed)?,
+                last_modification: timespec(modified)?,
+            },
+        };
+        Ok(rustix::fs::utimensat(CWD, path, &times, AtFlags::empty())?)
+    })
+}
+
+/// `time` as seconds and nanoseconds since 1970, the nanoseconds in `0..1e9` also before it.
+fn timespec(time: SystemTime) -> io::Result<Timespec> {
+    let (secs, nsecs) = match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => (i64::try_from(after.as_secs()).ok(), after.subsec_nanos()),
+        Err(before) => {
+            let before = before.duration();
+            let secs = i64::try_from(before.as_secs()).ok().map(|s| -s);
+            match before.subsec_nanos() {
+                0 => (secs, 0),
+                n => (secs.and_then(|s| s.checked_sub(1)), 1_000_000_000 - n),
+            }
+        }
+    };
+    match secs {
+        Some(tv_sec) => Ok(Timespec {
+            tv_sec,
+            // Below 1e9: fits whatever integer `tv_nsec` is.
+            tv_nsec: nsecs as Nsecs,
+        }),
+        None => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "time out of the range of a timespec",
+        )),
+    }
 }
