@@ -172,24 +172,6 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
-/// Runs the test `name`'s `body` as an unprivileged user (root reads any directory): here if
-/// this process is one; otherwise in a new process of this test binary running as `nobody`,
-/// whose success is checked. Fails when neither is possible, rather than passing unchecked.
-fn unprivileged(name: &str, body: impl FnOnce()) {
-    if !common::privileged() {
-        body();
-        return;
-    }
-    assert!(
-        !common::in_child(),
-        "`{name}`: still privileged as user nobody, permissions cannot be tested"
-    );
-    let output = common::rerun_alone(name, Some(65534))
-        .unwrap_or_else(|err| panic!("`{name}`: privileged, and cannot run as nobody: {err}"));
-    let stdout = common::assert_child_passed(name, &output);
-    eprintln!("`{name}` ran as user nobody in a child process: {stdout}");
-}
-
 /// Takes a directory's permissions away, and gives them back when dropped (so that the
 /// temporary directory can be removed even when the test fails).
 struct Locked(PathBuf);
@@ -740,7 +722,7 @@ fn a_directory_swapped_for_a_symlink_is_an_error_never_a_way_out() {
 
 #[test]
 fn unreadable_directory_is_one_error_and_the_walk_goes_on() {
-    unprivileged(
+    common::unprivileged(
         "unreadable_directory_is_one_error_and_the_walk_goes_on",
         unreadable_directory,
     );
@@ -819,7 +801,7 @@ fn unreadable_directory() {
 
 #[test]
 fn a_followed_directory_that_cannot_be_listed_is_its_entry_then_an_error() {
-    unprivileged(
+    common::unprivileged(
         "a_followed_directory_that_cannot_be_listed_is_its_entry_then_an_error",
         followed_unreadable,
     );

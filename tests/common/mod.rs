@@ -237,6 +237,26 @@ pub fn privileged() -> bool {
 
 /// Whether this process was started by [`rerun_alone`].
 #[allow(dead_code)]
+/// Runs the test `name`'s `body` as an unprivileged user (root ignores permission bits):
+/// here if this process is one; otherwise in a new process of this test binary running as
+/// `nobody`, whose success is checked. Fails when neither is possible, rather than passing
+/// unchecked.
+#[cfg(unix)]
+pub fn unprivileged(name: &str, body: impl FnOnce()) {
+    if !privileged() {
+        body();
+        return;
+    }
+    assert!(
+        !in_child(),
+        "`{name}`: still privileged as user nobody, permissions cannot be tested"
+    );
+    let output = rerun_alone(name, Some(65534))
+        .unwrap_or_else(|err| panic!("`{name}`: privileged, and cannot run as nobody: {err}"));
+    let stdout = assert_child_passed(name, &output);
+    eprintln!("`{name}` ran as user nobody in a child process: {stdout}");
+}
+
 pub fn in_child() -> bool {
     std::env::var_os(CHILD_ENV).is_some()
 }
