@@ -38,6 +38,10 @@ pub(super) struct Shared {
     /// Counts writes through this descriptor and its clones (`try_clone`): read-ahead taken
     /// before the count last moved may be stale.
     changes: Arc<AtomicU64>,
+    /// Held by every job for its seek and its reads or writes, and shared with the clones
+    /// (`try_clone`), which share the OS cursor: a clone's job cannot move the cursor between
+    /// this one's seek and its read or write.
+    cursor: Arc<Mutex<()>>,
     tail: Mutex<Tail>,
     /// Signalled when a running job finishes.
     finished: Condvar,
@@ -79,6 +83,7 @@ impl Shared {
             append,
             writable,
             changes: Arc::default(),
+            cursor: Arc::default(),
             tail: Mutex::new(Tail::default()),
             finished: Condvar::new(),
         })
@@ -140,10 +145,16 @@ impl Shared {
         self.changes.fetch_add(1, Ordering::Release);
     }
 
-    /// Counts the writes of `original` (whose descriptor this one duplicates) and this
-    /// one's together, so that each sees the other's.
-    pub(super) fn count_changes_with(&mut self, original: &Shared) {
+    /// Shares `original`'s write count and cursor lock (this descriptor duplicates its): each
+    /// sees the other's writes, and their jobs take turns with the one OS cursor.
+    pub(super) fn share_with_clone(&mut self, original: &Shared) {
         self.changes = Arc::clone(&original.changes);
+        self.cursor = Arc::clone(&original.cursor);
+    }
+
+    /// The OS cursor, for one job's seek and its reads or writes.
+    fn cursor(&self) -> MutexGuard<'_, ()> {
+        self.cursor.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Reads up to `len` bytes at `offset` (`pread`, the cursor untouched): short only at the
@@ -281,6 +292,7 @@ impl Work for Job {
             return Err(io::Error::other("the job was done by the file's drop"));
         };
         let running = Running(&shared);
+        let cursor = shared.cursor();
         let mut file = &shared.file;
         let mut write_err = None;
         let buffered = !write.is_empty() || owned.as_ref().is_some_and(|o| !o.is_empty());
@@ -324,6 +336,7 @@ impl Work for Job {
         if shared.append && wrote && appended_to.is_none() {
             appended_to = os; // an unbuffered write: nothing came after it
         }
+        drop(cursor);
         drop(running);
         Ok(Done {
             write,
@@ -437,6 +450,7 @@ impl Pending {
     /// that writes, sets the length or the times, or syncs. Reads, seeks and duplicates are
     /// nobody's business once the file is gone. Stops at the first error.
     fn run_here(self, shared: &Shared) {
+        let _cursor = shared.cursor();
         let mut file = &shared.file;
         let done = (|| {
             if let Some(to) = self.seek {

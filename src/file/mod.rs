@@ -741,7 +741,9 @@ impl<E: Executor> File<E> {
     ///
     /// Buffered writes are written first. The two share the OS cursor, but each `File`
     /// keeps its own position, buffers and read-ahead, and moves the OS cursor to its own
-    /// position before each of its hand-offs.
+    /// position before each of its hand-offs; their hand-offs take turns with the cursor, so
+    /// each lands where its `File` is, even when they run at once. Each sees the other's
+    /// writes (its read-ahead is dropped when the other writes).
     ///
     /// # Errors
     ///

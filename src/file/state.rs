@@ -213,7 +213,7 @@ impl<E: Executor> Core<E> {
         original.shared_cursor = true;
         self.shared_cursor = true;
         let shared = Arc::get_mut(&mut self.shared).expect("a core just made owns its descriptor");
-        shared.count_changes_with(&original.shared);
+        shared.share_with_clone(&original.shared);
         self.seen = shared.version();
     }
 
