@@ -1,12 +1,12 @@
 //! Owned-buffer streaming: `File::chunks`, `File::into_chunks` and `File::write_owned`, on
-//! `Blocking` and `Inline`, against exact bytes.
+//! `Blocking`, `Inline` and `Linger`, against exact bytes.
 
 mod common;
 
 use std::io::{ErrorKind, SeekFrom, Write};
 use std::path::Path;
 
-use aiofiles::{Blocking, Executor, File, Inline, OpenOptions};
+use aiofiles::{Executor, File, OpenOptions};
 use bytes::Bytes;
 use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, StreamExt, TryStreamExt};
 
@@ -19,22 +19,7 @@ async fn open_on<E: Executor>(path: &Path, mode: &str, exec: E) -> File<E> {
     aiofiles::open(path, mode).on(exec).await.unwrap()
 }
 
-macro_rules! on_both {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[test]
-            fn blocking() {
-                super::common::run(|| super::$body(super::Blocking));
-            }
-            #[test]
-            fn inline() {
-                super::common::run(|| super::$body(super::Inline));
-            }
-        }
-    };
-}
-
-async fn exact_chunks<E: Executor>(exec: E) {
+async fn chunks_yield_exact_bytes_in_whole_chunks<E: Executor>(exec: E) {
     let dir = tempfile::tempdir().unwrap();
     for size in [1usize, 7, 4096, 1 << 20] {
         for len in [0, 1, size - 1, size, size + 1, 3 * size + 5, 20_000] {
@@ -62,7 +47,6 @@ async fn exact_chunks<E: Executor>(exec: E) {
         }
     }
 }
-on_both!(chunks_yield_exact_bytes_in_whole_chunks, exact_chunks);
 
 async fn concat(chunks: impl futures::Stream<Item = std::io::Result<Bytes>>) -> Vec<u8> {
     let chunks: Vec<Bytes> = chunks.try_collect().await.unwrap();
@@ -73,7 +57,7 @@ fn lens(chunks: &[Bytes]) -> Vec<usize> {
     chunks.iter().map(Bytes::len).collect()
 }
 
-async fn dropped_stream_leaves_the_cursor<E: Executor>(exec: E) {
+async fn a_dropped_stream_leaves_the_cursor_after_the_last_chunk<E: Executor>(exec: E) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f");
     let data = pattern(100_000);
@@ -100,12 +84,8 @@ async fn dropped_stream_leaves_the_cursor<E: Executor>(exec: E) {
         );
     }
 }
-on_both!(
-    a_dropped_stream_leaves_the_cursor_after_the_last_chunk,
-    dropped_stream_leaves_the_cursor
-);
 
-async fn writes_are_seen<E: Executor>(exec: E) {
+async fn chunks_see_the_files_own_writes_and_appends<E: Executor>(exec: E) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f");
     std::fs::write(&path, pattern(10_000)).unwrap();
@@ -132,9 +112,8 @@ async fn writes_are_seen<E: Executor>(exec: E) {
     let none: Vec<Bytes> = file.chunks(3).try_collect().await.unwrap();
     assert!(none.is_empty());
 }
-on_both!(chunks_see_the_files_own_writes_and_appends, writes_are_seen);
 
-async fn owned_writes<E: Executor>(exec: E) {
+async fn write_owned_keeps_order_with_buffered_writes<E: Executor>(exec: E) {
     let dir = tempfile::tempdir().unwrap();
     for buffer in [None, Some(0), Some(10)] {
         let path = dir.path().join(format!("w{buffer:?}"));
@@ -203,7 +182,6 @@ async fn owned_writes<E: Executor>(exec: E) {
         "{err}"
     );
 }
-on_both!(write_owned_keeps_order_with_buffered_writes, owned_writes);
 
 #[test]
 fn a_zero_chunk_size_is_invalid_input() {
@@ -248,3 +226,10 @@ fn into_chunks_is_send_and_static_and_gives_the_file_back() {
         assert_eq!(rest, data[10_000..]);
     });
 }
+
+on_each_executor!(
+    chunks_yield_exact_bytes_in_whole_chunks,
+    a_dropped_stream_leaves_the_cursor_after_the_last_chunk,
+    chunks_see_the_files_own_writes_and_appends,
+    write_owned_keeps_order_with_buffered_writes,
+);

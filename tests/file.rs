@@ -130,28 +130,7 @@ impl Executor for Counting {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 1. Python aiofiles' tests/threadpool/test_binary.py and test_text.py, on Blocking and Inline
-
-macro_rules! on_each_executor {
-    ($($test:ident),* $(,)?) => {
-        mod on_blocking {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Blocking));
-                }
-            )*
-        }
-        mod on_inline {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Inline));
-                }
-            )*
-        }
-    };
-}
+// 1. Python aiofiles' tests/threadpool/test_binary.py and test_text.py, on Blocking, Inline and Linger
 
 on_each_executor!(
     binary_iteration,

@@ -36,35 +36,6 @@ async fn open<E: Executor>(path: &Path, mode: &str, exec: E) -> File<E> {
     aiofiles::open(path, mode).on(exec).await.unwrap()
 }
 
-macro_rules! on_each_executor {
-    ($($test:ident),* $(,)?) => {
-        mod on_blocking {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Blocking));
-                }
-            )*
-        }
-        mod on_inline {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Inline));
-                }
-            )*
-        }
-        mod on_linger {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Linger));
-                }
-            )*
-        }
-    };
-}
-
 on_each_executor!(
     set_times_round_trips,
     set_times_with_nothing_set_changes_nothing,

@@ -49,35 +49,6 @@ fn write_mode() -> u32 {
     mode(&dir.path().join("by_std"))
 }
 
-macro_rules! on_each_executor {
-    ($($test:ident),* $(,)?) => {
-        mod on_blocking {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Blocking));
-                }
-            )*
-        }
-        mod on_inline {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Inline));
-                }
-            )*
-        }
-        mod on_linger {
-            $(
-                #[test]
-                fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Linger));
-                }
-            )*
-        }
-    };
-}
-
 on_each_executor!(
     creates_and_replaces,
     readers_see_one_whole_version,

@@ -367,3 +367,36 @@ pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Instantiates each listed `async fn $test<E: Executor>(exec: E)` of the including test file
+/// once per executor of the short matrix (`Blocking`, `Inline`, `Linger`), as
+/// `on_blocking::$test`, `on_inline::$test` and `on_linger::$test`.
+#[macro_export]
+macro_rules! on_each_executor {
+    ($($test:ident),* $(,)?) => {
+        mod on_blocking {
+            $(
+                #[test]
+                fn $test() {
+                    crate::common::run(|| crate::$test(aiofiles::Blocking));
+                }
+            )*
+        }
+        mod on_inline {
+            $(
+                #[test]
+                fn $test() {
+                    crate::common::run(|| crate::$test(aiofiles::Inline));
+                }
+            )*
+        }
+        mod on_linger {
+            $(
+                #[test]
+                fn $test() {
+                    crate::common::run(|| crate::$test(aiofiles::Linger));
+                }
+            )*
+        }
+    };
+}
