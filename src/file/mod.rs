@@ -2,6 +2,7 @@
 
 mod chunks;
 mod job;
+mod lock;
 mod open;
 mod open_options;
 mod state;

@@ -30,6 +30,7 @@
 //! ```
 
 mod copy;
+mod copy_progress;
 mod create_dir;
 mod link;
 mod metadata;
@@ -45,6 +46,7 @@ use std::io;
 use std::path::Path;
 
 pub use self::copy::copy;
+pub use self::copy_progress::{copy_with_progress, CopyProgress};
 pub use self::create_dir::{create_dir, create_dir_all};
 #[cfg(unix)]
 pub use self::link::symlink;
