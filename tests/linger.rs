@@ -379,7 +379,7 @@ fn linger_is_a_plain_value() {
     assert_eq!(Linger, Linger);
     assert_eq!(format!("{:?}", Linger), "Linger");
     assert_eq!(*aiofiles::fs::read("x").on(Linger).executor(), Linger);
-    assert_eq!(Linger::default(), aiofiles::executor::Linger);
+    assert_eq!(<Linger as Default>::default(), aiofiles::executor::Linger);
 }
 
 #[test]

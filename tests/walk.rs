@@ -499,7 +499,7 @@ fn broken_symlink_followed_is_an_error_naming_it() {
 fn unreadable_directory_is_one_error_and_the_walk_goes_on() {
     common::unprivileged(
         "unreadable_directory_is_one_error_and_the_walk_goes_on",
-        || unreadable_directory_body(),
+        unreadable_directory_body,
     );
 }
 

@@ -378,7 +378,7 @@ macro_rules! on_each_executor {
             $(
                 #[test]
                 fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Blocking));
+                    $crate::common::run(|| $crate::$test(aiofiles::Blocking));
                 }
             )*
         }
@@ -386,7 +386,7 @@ macro_rules! on_each_executor {
             $(
                 #[test]
                 fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Inline));
+                    $crate::common::run(|| $crate::$test(aiofiles::Inline));
                 }
             )*
         }
@@ -394,7 +394,7 @@ macro_rules! on_each_executor {
             $(
                 #[test]
                 fn $test() {
-                    crate::common::run(|| crate::$test(aiofiles::Linger));
+                    $crate::common::run(|| $crate::$test(aiofiles::Linger));
                 }
             )*
         }
