@@ -1830,6 +1830,13 @@ conformance!(
     |a, b| a == b,
     Runs::Named(common::THREAD_PER_JOB_NAME)
 );
+conformance!(
+    linger,
+    || aiofiles::Linger,
+    common::futures_block_on,
+    |a, b| a == b,
+    Runs::Named("aiofiles-linger")
+);
 
 // ---------------------------------------------------------------------------------------------
 // What equality cannot show

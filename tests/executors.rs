@@ -11,7 +11,7 @@ use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use aiofiles::{Blocking, Executor, Inline, Limit};
+use aiofiles::{Blocking, Executor, Inline, Limit, Linger};
 use futures::future::try_join_all;
 use futures::FutureExt as _;
 
@@ -345,6 +345,19 @@ conformance!(
     common::futures_block_on
 );
 conformance!(thread_per_job, || ThreadPerJob, common::futures_block_on);
+conformance!(linger, || Linger, common::futures_block_on);
+conformance!(linger_on_smol, || Linger, common::smol_block_on);
+conformance!(
+    limit_over_linger,
+    || Limit::new(Linger, 8),
+    common::futures_block_on
+);
+conformance!(
+    #[cfg(feature = "tokio")]
+    linger_in_tokio_current_thread,
+    || Linger,
+    common::tokio_current_thread
+);
 conformance!(
     #[cfg(feature = "tokio")]
     tokio_multi_thread,
@@ -416,11 +429,17 @@ fn raw_tasks_of_provided_executors() {
     common::run(|| async {
         assert_eq!(Blocking.spawn_blocking(|| 1).await.unwrap(), 1);
         assert_eq!(Inline.spawn_blocking(|| 2).await.unwrap(), 2);
+        assert_eq!(Linger.spawn_blocking(|| 4).await.unwrap(), 4);
         assert_eq!(
             Limit::new(Blocking, 1).spawn_blocking(|| 3).await.unwrap(),
             3
         );
         let payload = AssertUnwindSafe(Blocking.spawn_blocking(|| -> u8 { panic!("raw panic") }))
+            .catch_unwind()
+            .await
+            .unwrap_err();
+        assert_eq!(common::panic_message(&*payload), "raw panic");
+        let payload = AssertUnwindSafe(Linger.spawn_blocking(|| -> u8 { panic!("raw panic") }))
             .catch_unwind()
             .await
             .unwrap_err();

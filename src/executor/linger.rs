@@ -7,8 +7,7 @@
 //! short, adaptive window instead:
 //!
 //! - **The worker's window.** A worker that finishes a job looks for the next one for a while
-//!   (spinning with [`Backoff`], which turns into `yield_now` after a few rounds) before it
-//!   parks. The window follows an average of the *gaps* seen between a worker becoming free
+//!   (a few rounds of [`Backoff::spin`], then `yield_now`) before it parks. The window follows an average of the *gaps* seen between a worker becoming free
 //!   and the next job being queued: about twice that gap plus 2 µs, at most [`CAP`]; when the
 //!   average gap exceeds the cap, the window is zero and workers park at once.
 //! - **The awaiter's window.** The task returned by `spawn_blocking`, on its first poll that
@@ -20,6 +19,15 @@
 //! Samples are clamped at four times the cap before they enter the averages (weight 1/8), so a
 //! long idle period or a 5 ms `fsync` closes the windows for a few jobs, not for thousands.
 //! Within [`CAP`] of the last job every worker is parked: an idle process burns no CPU.
+//!
+//! **Why yield so early.** The spinning phase is short (7 pauses) because on a small machine
+//! the scheduler often puts the worker on the awaiting thread's CPU (it woke it there): then
+//! only a yield lets the other side run, and a yield to it costs well under a microsecond.
+//! But a yield on a CPU that other threads want gives it away for a whole time slice
+//! (milliseconds), far longer than a wake-up takes. So a yield that took longer than
+//! [`YIELD_SLOW`] ends the window at once and closes every window for [`QUIET_FIRST`], twice
+//! as long each time it happens again right after, up to [`QUIET_MAX`]: on a contended CPU
+//! the pool parks and wakes like any other, and tries lingering again now and then.
 //!
 //! **Who is woken.** The pool counts the workers that are *searching* (awake and not running
 //! a job, or woken and on their way). A new job wakes a worker only when none is searching,
@@ -58,6 +66,16 @@ const CAP: Duration = Duration::from_micros(50);
 const FLOOR: Duration = Duration::from_micros(2);
 /// A sample longer than this counts as this much in the averages.
 const SAMPLE_CLAMP: Duration = Duration::from_micros(200);
+/// How many rounds of [`Backoff::spin`] (1, 2, then 4 pauses) come before the first yield.
+const SPIN_STEPS: u32 = 3;
+/// A `yield_now` that takes longer than this gave the CPU to another thread for a time
+/// slice: the CPU is contended, and lingering only delays the threads it waits for.
+const YIELD_SLOW: Duration = Duration::from_micros(200);
+/// How long windows stay closed after the first sign of contention; doubled on each sign
+/// that follows while they are closed, up to [`QUIET_MAX`].
+const QUIET_FIRST: Duration = Duration::from_millis(10);
+/// The longest windows stay closed.
+const QUIET_MAX: Duration = Duration::from_secs(1);
 /// How long a parked thread waits for work before it exits.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Threads that stay parked however long the pool is idle.
@@ -88,7 +106,10 @@ const LOST: &str =
 /// Both windows adapt to what the pool sees: they widen (up to 50 µs) while jobs are quick
 /// and frequent, and shrink to nothing when jobs take long (spinning through a 5 ms `fsync`
 /// would only burn CPU) or come rarely. Within 50 µs of the last job every thread of the pool
-/// is parked, so an idle process burns no CPU.
+/// is parked, so an idle process burns no CPU. When the CPUs are contended (a yield gave the
+/// CPU to another thread for a time slice), the windows close for a while (10 ms, doubling up
+/// to a second while it goes on): there, a woken thread gets the CPU sooner than one that
+/// yielded it.
 ///
 /// Everything works on it as on any executor: `.on(Linger)`, `File<Linger>`,
 /// `Limit::new(Linger, n)`.
@@ -201,7 +222,7 @@ impl<T> Future for LingerTask<T> {
             .expect("`LingerTask` polled after completion");
         let spin = mem::take(&mut this.spin);
         if !spin.is_zero() {
-            linger(spin, || slot.is_done());
+            pool().linger(spin, || slot.is_done());
         }
         let outcome = ready!(slot.poll_take(cx.waker()));
         this.slot = None;
@@ -218,22 +239,6 @@ impl<T> fmt::Debug for LingerTask<T> {
         f.debug_struct("LingerTask")
             .field("done", &self.slot.is_none())
             .finish()
-    }
-}
-
-/// Looks for `found()` until it is true or `window` has passed: spins with a growing backoff,
-/// then yields. Returns whether it was found.
-fn linger(window: Duration, mut found: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + window;
-    let backoff = Backoff::new();
-    loop {
-        if found() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        backoff.snooze();
     }
 }
 
@@ -441,11 +446,22 @@ struct Sleeper {
     unparker: parking::Unparker,
 }
 
+/// Whether the CPU is contended: while it is, both windows stay closed.
+struct Contention {
+    /// Until when, in nanoseconds since the pool's epoch.
+    quiet_until: AtomicU64,
+    /// How long the next sign of contention closes the windows, in nanoseconds.
+    quiet_for: AtomicU64,
+}
+
 struct Pool {
     queue: ConcurrentQueue<Job>,
     /// Workers awake and not running a job, plus those woken and on their way.
     searching: CachePadded<AtomicUsize>,
     stats: CachePadded<Stats>,
+    contention: CachePadded<Contention>,
+    /// The origin of the times in `contention`.
+    epoch: Instant,
     sleepers: Mutex<Sleepers>,
     max_threads: usize,
 }
@@ -474,12 +490,90 @@ impl Pool {
                 run: Average::new(CAP / 4),
                 gap: Average::new(CAP / 4),
             }),
+            contention: CachePadded::new(Contention {
+                quiet_until: AtomicU64::new(0),
+                quiet_for: AtomicU64::new(QUIET_FIRST.as_nanos() as u64),
+            }),
+            epoch: Instant::now(),
             sleepers: Mutex::new(Sleepers {
                 threads: 0,
                 parked: Vec::new(),
                 next_id: 0,
             }),
             max_threads,
+        }
+    }
+
+    /// Looks for `found()` until it is true or `window` has passed: spins with a growing
+    /// backoff for a few rounds, then yields. Returns whether it was found.
+    ///
+    /// A yield that took long means other threads want this CPU: then it stops at once and
+    /// closes every window for a while, so that the threads it waits for are woken the
+    /// ordinary way (a woken thread gets the CPU sooner than one that yielded it).
+    fn linger(&self, window: Duration, mut found: impl FnMut() -> bool) -> bool {
+        let deadline = Instant::now() + window;
+        let backoff = Backoff::new();
+        let mut spins = SPIN_STEPS;
+        loop {
+            if found() {
+                self.calm();
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            if spins > 0 {
+                spins -= 1;
+                backoff.spin();
+                continue;
+            }
+            thread::yield_now();
+            if now.elapsed() > YIELD_SLOW {
+                self.contended();
+                return found();
+            }
+        }
+    }
+
+    /// Whether windows are closed at `now` because the CPU was found contended.
+    fn quiet(&self, now: Instant) -> bool {
+        let until = self.contention.quiet_until.load(Ordering::Relaxed);
+        until != 0 && (now.saturating_duration_since(self.epoch).as_nanos() as u64) < until
+    }
+
+    /// A yield took long: close the windows, for twice as long as last time if they were
+    /// closed already.
+    #[cold]
+    fn contended(&self) {
+        let c = &self.contention;
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        let mut quiet_for = c.quiet_for.load(Ordering::Relaxed);
+        let until = c.quiet_until.load(Ordering::Relaxed);
+        if until != 0 && now < until + quiet_for {
+            // Contended again soon after the last time: back off further.
+            quiet_for = (quiet_for * 2).min(QUIET_MAX.as_nanos() as u64);
+            c.quiet_for.store(quiet_for, Ordering::Relaxed);
+        }
+        c.quiet_until.store(now + quiet_for, Ordering::Relaxed);
+    }
+
+    /// A window caught what it waited for: the next sign of contention closes the windows
+    /// for the shortest time again.
+    fn calm(&self) {
+        let first = QUIET_FIRST.as_nanos() as u64;
+        let c = &self.contention;
+        if c.quiet_for.load(Ordering::Relaxed) != first {
+            c.quiet_for.store(first, Ordering::Relaxed);
+        }
+    }
+
+    /// The window for what `average` measures, at `now`.
+    fn window(&self, average: &Average, now: Instant) -> Duration {
+        if self.quiet(now) {
+            Duration::ZERO
+        } else {
+            average.window()
         }
     }
 
@@ -500,11 +594,12 @@ impl Pool {
                 waker: None,
             }),
         });
+        let queued_at = Instant::now();
         let job = Job {
             slot: Some(Arc::clone(&slot) as Arc<dyn Run>),
-            queued_at: Instant::now(),
+            queued_at,
         };
-        let spin = self.push(job);
+        let spin = self.push(job, queued_at);
         LingerTask {
             slot: Some(slot),
             spin,
@@ -512,7 +607,7 @@ impl Pool {
     }
 
     /// Queues `job`, wakes a worker if none is searching, and returns the awaiter's window.
-    fn push(&'static self, job: Job) -> Duration {
+    fn push(&'static self, job: Job, now: Instant) -> Duration {
         if let Err(refused) = self.queue.push(job) {
             // The queue is never closed; were it, the job's drop would resolve its task.
             drop(refused.into_inner());
@@ -531,7 +626,7 @@ impl Pool {
             // Queued behind others: it will not start soon.
             return Duration::ZERO;
         }
-        self.stats.run.window()
+        self.window(&self.stats.run, now)
     }
 
     /// Wakes a parked worker, or starts one if none is parked and the pool may grow. The
@@ -610,14 +705,15 @@ impl Pool {
     /// Looks for a job within the worker's window, counted from `free_since`; at least once.
     fn find(&self, free_since: Instant) -> Option<Job> {
         // One spinning worker is enough: with another searching, look once and park.
+        let now = Instant::now();
         let window = if self.searching.load(Ordering::Relaxed) > 1 {
             Duration::ZERO
         } else {
-            self.stats.gap.window()
+            self.window(&self.stats.gap, now)
         };
-        let window = window.saturating_sub(free_since.elapsed());
+        let window = window.saturating_sub(now - free_since);
         let mut job = None;
-        linger(window, || {
+        self.linger(window, || {
             if !self.queue.is_empty() {
                 job = self.queue.pop().ok();
             }
@@ -702,6 +798,45 @@ mod tests {
         }
         assert!(average.window() > Duration::ZERO);
         assert!(average.window() < CAP);
+    }
+
+    #[test]
+    fn contention_closes_the_windows_for_a_while() {
+        let pool = Pool::new(4);
+        let gap = &pool.stats.gap;
+        assert!(pool.window(gap, Instant::now()) > Duration::ZERO);
+
+        pool.contended();
+        assert_eq!(pool.window(gap, Instant::now()), Duration::ZERO);
+        let later = Instant::now() + QUIET_FIRST + Duration::from_millis(1);
+        assert!(
+            pool.window(gap, later) > Duration::ZERO,
+            "closed for a while only"
+        );
+
+        // Contended again while closed: closed for twice as long, up to the maximum.
+        pool.contended();
+        let quiet_for = || Duration::from_nanos(pool.contention.quiet_for.load(Ordering::Relaxed));
+        assert_eq!(quiet_for(), QUIET_FIRST * 2);
+        for _ in 0..20 {
+            pool.contended();
+        }
+        assert_eq!(quiet_for(), QUIET_MAX);
+
+        // A window that catches what it waits for makes the next closing short again.
+        assert!(pool.linger(Duration::ZERO, || true));
+        assert_eq!(quiet_for(), QUIET_FIRST);
+    }
+
+    #[test]
+    fn lingering_returns_whether_it_found() {
+        let pool = Pool::new(4);
+        assert!(!pool.linger(Duration::from_micros(200), || false));
+        let mut looks = 0;
+        assert!(pool.linger(Duration::from_secs(10), || {
+            looks += 1;
+            looks == 50
+        }));
     }
 
     #[test]
