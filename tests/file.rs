@@ -1770,6 +1770,44 @@ fn fixed_buffer_sizes() {
     });
 }
 
+/// Hand-offs to read the file at `path` to its end, opened for reading with `buffer` (`None`:
+/// the default), in reads of `piece` bytes, counting the open; the bytes must be the file's.
+async fn hops_to_read(path: &Path, buffer: Option<usize>, piece: usize) -> usize {
+    let counting = Counting::default();
+    let mut options = aiofiles::OpenOptions::new();
+    options.read(true);
+    if let Some(n) = buffer {
+        options.buffer_size(n);
+    }
+    let mut file = options.open(path).on(counting.clone()).await.unwrap();
+    let mut all = Vec::new();
+    let mut buf = vec![0; piece];
+    loop {
+        let n = file.read(&mut buf).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+    assert!(all == std::fs::read(path).unwrap(), "read differs");
+    counting.0.load(Ordering::SeqCst)
+}
+
+#[test]
+fn a_fixed_buffer_bounds_read_ahead() {
+    run(|| async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bounded.bin");
+        std::fs::write(&path, pattern(51, 256 * 1024)).unwrap();
+        // A 4 KiB buffer never reads more than 4 KiB ahead, however long reads stay
+        // sequential: the open (which reads the first 4 KiB), 63 reads, one that finds the end.
+        assert_eq!(hops_to_read(&path, Some(4096), 100).await, 65);
+        assert_eq!(hops_to_read(&path, Some(4096), 4096).await, 65);
+        // The default grows its read-ahead (8, 32, 128 KiB, ...): far fewer hand-offs.
+        assert_eq!(hops_to_read(&path, None, 100).await, 6);
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // 9. std interop: into_std, try_clone, from_std; truncate after writes; the rest
 

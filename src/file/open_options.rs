@@ -340,8 +340,14 @@ impl OpenOptions {
     ///
     /// - By default, read-ahead starts at 8 KiB and grows (to 2 MiB) while reads are
     ///   sequential, and write-behind starts at 64 KiB and grows the same way: a file read or
-    ///   written in small pieces costs a hand-off per buffer, not per call.
-    /// - `n > 0`: buffers of `n` bytes.
+    ///   written in small pieces costs a hand-off per buffer, not per call. The worst case per
+    ///   open `File` is 4 MiB: a 2 MiB read-ahead being consumed plus the next 2 MiB read in
+    ///   the background (a file is never reading and writing at once, so write-behind does not
+    ///   add to it), reached only by a file read sequentially to well past its first megabyte.
+    /// - `n > 0`: buffers of `n` bytes: read-ahead plus the chunk read in the background never
+    ///   hold more than `2 × n` between calls, so a server with thousands of open files can
+    ///   bound their memory and keep buffering. A read into a caller's buffer larger than `n`
+    ///   is one hand-off of that size, and its allocation is freed once the bytes are copied.
     /// - `0`: unbuffered. Every read and write is one hand-off of its own, and when a write
     ///   returns, its bytes are visible to other readers of the file.
     ///

@@ -338,8 +338,8 @@ impl<E: Executor> Core<E> {
             rest.extend_from_slice(&self.wbuf);
             self.wbuf = rest;
             self.write_err = Some(err);
-        } else if self.spare.capacity() < done.write.capacity() {
-            self.spare = done.write;
+        } else {
+            self.recycle(done.write);
         }
         if let Some(end) = done.appended_to {
             // Appended bytes landed at the end, wherever the cursor was: the position follows
@@ -410,10 +410,22 @@ impl<E: Executor> Core<E> {
         }
     }
 
+    /// Keeps `buf` for the next read or write buffer if it is the largest seen and not above
+    /// [`keep_limit`](Self::keep_limit).
     fn recycle(&mut self, mut buf: Vec<u8>) {
-        if buf.capacity() > self.spare.capacity() {
+        if buf.capacity() > self.spare.capacity() && buf.capacity() <= self.keep_limit() {
             buf.clear();
             self.spare = buf;
+        }
+    }
+
+    /// The largest allocation the file keeps between calls: a buffer above it (the read of a
+    /// caller's large buffer through a `buffer_size(n)` file) is freed once used, so that
+    /// read-ahead plus prefetch never hold more than twice the buffer size.
+    fn keep_limit(&self) -> usize {
+        match self.buffering {
+            Buffering::Adaptive => MAX_BUF,
+            Buffering::Fixed(n) => n,
         }
     }
 
@@ -573,6 +585,12 @@ impl<E: Executor> Core<E> {
         self.rpos += amt;
         if let Some(pos) = &mut self.pos {
             *pos += amt as u64;
+        }
+        if self.rpos == self.rbuf.len() && self.rbuf.capacity() > self.keep_limit() {
+            // A caller's read larger than the fixed buffer: what it needed is delivered.
+            let used = mem::take(&mut self.rbuf);
+            self.rpos = 0;
+            self.recycle(used);
         }
     }
 
