@@ -9,6 +9,11 @@
 //! The `aiofiles-tokio` row needs the crate's `tokio` feature:
 //! `cargo bench --bench compare --features tokio`.
 //!
+//! Every row also reports the CPU time (user and system, all threads of the process) each
+//! sample used, as a median and as a ratio to std's: a pool that spins to save wake-ups shows
+//! its cost there. The `idle-cpu` workload reports the CPU the process burns while it sleeps
+//! 100 ms right after 2,000 hand-offs (what a pool's threads do once the work stops).
+//!
 //! `--quick` runs fewer rounds on smaller data. `--save` also writes `docs/benchmark.md` and
 //! the chart `docs/benchmark.svg`. `--only NAME` runs one workload.
 
@@ -25,7 +30,7 @@ use std::time::{Duration, Instant};
 
 #[cfg(feature = "tokio")]
 use aiofiles::Tokio;
-use aiofiles::{Blocking, Inline};
+use aiofiles::{Blocking, Inline, Linger};
 use futures::{StreamExt, TryStreamExt};
 
 const KIB: usize = 1024;
@@ -90,21 +95,33 @@ impl Ctx {
 /// One implementation's run: the time it took and what it checked.
 type Run = Box<dyn Fn(&Ctx) -> (Duration, u64)>;
 
+/// What the duration slot of a sample holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    /// Wall-clock time.
+    Time,
+    /// Resident memory growth, bytes as nanoseconds; reported in MiB.
+    Memory,
+    /// CPU time burnt while the process sleeps after the work.
+    IdleCpu,
+}
+
 struct Workload {
     name: &'static str,
     what: String,
     /// What `check` must be for every run.
     expect: u64,
-    /// Reported as resident memory growth (MiB) instead of time.
-    memory: bool,
+    /// What a sample measures.
+    measure: Measure,
     impls: Vec<(&'static str, Run)>,
 }
 
-const IMPLS: [&str; 7] = [
+const IMPLS: [&str; 8] = [
     "std",
     "aiofiles",
     "aiofiles-tokio",
     "aiofiles-inline",
+    "aiofiles-linger",
     "tokio::fs",
     "async-fs",
     "async-std::fs",
@@ -122,7 +139,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
 fn drive<F: Future>(imp: &str, ctx: &Ctx, fut: F) -> F::Output {
     match imp {
         "aiofiles-tokio" | "tokio::fs" => ctx.rt.block_on(fut),
-        "async-fs" | "aiofiles" | "aiofiles-inline" => smol::block_on(fut),
+        "async-fs" | "aiofiles" | "aiofiles-inline" | "aiofiles-linger" => smol::block_on(fut),
         "async-std::fs" => async_std::task::block_on(fut),
         _ => futures::executor::block_on(fut),
     }
@@ -179,6 +196,7 @@ enum AnyExec {
     #[cfg(feature = "tokio")]
     Tokio(Tokio),
     Inline(Inline),
+    Linger(Linger),
 }
 
 impl AnyExec {
@@ -188,6 +206,7 @@ impl AnyExec {
             #[cfg(feature = "tokio")]
             "aiofiles-tokio" => AnyExec::Tokio(Tokio::new(ctx.rt.handle().clone())),
             "aiofiles-inline" => AnyExec::Inline(Inline),
+            "aiofiles-linger" => AnyExec::Linger(Linger),
             _ => AnyExec::Blocking(Blocking),
         }
     }
@@ -201,6 +220,7 @@ macro_rules! on_exec {
             #[cfg(feature = "tokio")]
             AnyExec::Tokio($e) => $body,
             AnyExec::Inline($e) => $body,
+            AnyExec::Linger($e) => $body,
         }
     };
 }
@@ -209,14 +229,19 @@ fn aiofiles_rows<F>(f: F) -> Vec<(&'static str, Run)>
 where
     F: Fn(&Ctx, AnyExec, &'static str) -> (Duration, u64) + Clone + 'static,
 {
-    ["aiofiles", "aiofiles-tokio", "aiofiles-inline"]
-        .into_iter()
-        .filter(|imp| cfg!(feature = "tokio") || *imp != "aiofiles-tokio")
-        .map(|imp| {
-            let f = f.clone();
-            with_exec(imp, move |ctx, exec| f(ctx, exec, imp))
-        })
-        .collect()
+    [
+        "aiofiles",
+        "aiofiles-tokio",
+        "aiofiles-inline",
+        "aiofiles-linger",
+    ]
+    .into_iter()
+    .filter(|imp| cfg!(feature = "tokio") || *imp != "aiofiles-tokio")
+    .map(|imp| {
+        let f = f.clone();
+        with_exec(imp, move |ctx, exec| f(ctx, exec, imp))
+    })
+    .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,7 +358,7 @@ fn small_files(sizes: &Sizes, concurrent: bool) -> Workload {
             }
         ),
         expect: (n * 4 * KIB) as u64,
-        memory: false,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -430,7 +455,7 @@ fn seq_read(sizes: &Sizes) -> Workload {
         name: "seq-read-64k",
         what: format!("{} MiB file in 64 KiB reads", sizes.big / MIB),
         expect: 0, // set from the data
-        memory: false,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -468,7 +493,180 @@ fn read_to_end(sizes: &Sizes) -> Workload {
             sizes.big / MIB
         ),
         expect: 0,
-        memory: false,
+        measure: Measure::Time,
+        impls,
+    }
+}
+
+/// The big file as 1 MiB owned buffers: each row gets a fresh buffer per chunk, as a consumer
+/// that keeps or sends its chunks would.
+fn seq_read_chunks(sizes: &Sizes) -> Workload {
+    const CHUNK: usize = MIB;
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| {
+            timed(|| {
+                let mut f = std::fs::File::open(&ctx.big).unwrap();
+                let mut check = Check::default();
+                loop {
+                    let mut buf = vec![0; CHUNK];
+                    let n = f.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break check.value();
+                    }
+                    buf.truncate(n);
+                    check.feed(&std::hint::black_box(buf));
+                }
+            })
+        }),
+    )];
+    impls.extend(aiofiles_rows(|ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async {
+                let mut f = aiofiles::open(&ctx.big, "rb").on(e).await.unwrap();
+                let mut chunks = f.chunks(CHUNK);
+                let mut check = Check::default();
+                while let Some(chunk) = chunks.next().await {
+                    check.feed(&std::hint::black_box(chunk.unwrap()));
+                }
+                check.value()
+            })
+            .await
+        }))
+    }));
+    impls.push((
+        "tokio::fs",
+        Box::new(|ctx: &Ctx| {
+            drive("tokio::fs", ctx, async {
+                timed_async(async {
+                    let f = tokio::fs::File::open(&ctx.big).await.unwrap();
+                    let mut chunks = tokio_util::io::ReaderStream::with_capacity(f, CHUNK);
+                    let mut check = Check::default();
+                    while let Some(chunk) = chunks.next().await {
+                        check.feed(&std::hint::black_box(chunk.unwrap()));
+                    }
+                    check.value()
+                })
+                .await
+            })
+        }),
+    ));
+    impls.push((
+        "async-fs",
+        Box::new(|ctx: &Ctx| {
+            drive("async-fs", ctx, async {
+                use futures::AsyncReadExt;
+                timed_async(async {
+                    let mut f = async_fs::File::open(&ctx.big).await.unwrap();
+                    let mut check = Check::default();
+                    loop {
+                        let mut buf = vec![0; CHUNK];
+                        let n = f.read(&mut buf).await.unwrap();
+                        if n == 0 {
+                            break check.value();
+                        }
+                        buf.truncate(n);
+                        check.feed(&std::hint::black_box(buf));
+                    }
+                })
+                .await
+            })
+        }),
+    ));
+    Workload {
+        name: "seq-read-chunks",
+        what: format!(
+            "{} MiB file as 1 MiB owned chunks (std and async-fs: a read into a fresh buffer per \
+             chunk; tokio: `ReaderStream::with_capacity`; aiofiles: `File::chunks`)",
+            sizes.big / MIB
+        ),
+        expect: 0,
+        measure: Measure::Time,
+        impls,
+    }
+}
+
+/// The big file written as 1 MiB owned buffers, then closed: `write_owned` hands each buffer
+/// to the pool as it is; the others write from it.
+fn seq_write_owned(sizes: &Sizes) -> Workload {
+    const CHUNK: usize = MIB;
+    let total = sizes.big;
+    let chunk = bytes::Bytes::from(pattern(CHUNK));
+    let mut impls: Vec<(&'static str, Run)> = Vec::new();
+    let data = chunk.clone();
+    impls.push((
+        "std",
+        Box::new(move |ctx: &Ctx| {
+            let out = ctx.out("std-owned");
+            let (t, ()) = timed(|| {
+                let mut f = std::fs::File::create(&out).unwrap();
+                for _ in 0..total / CHUNK {
+                    f.write_all(&data.clone()).unwrap();
+                }
+                drop(f);
+            });
+            (t, verify_written(&out, total))
+        }),
+    ));
+    let data = chunk.clone();
+    impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+        let out = ctx.out(&format!("{imp}-owned"));
+        let (t, ()) = on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async {
+                let mut f = aiofiles::open(&out, "wb").on(e).await.unwrap();
+                for _ in 0..total / CHUNK {
+                    f.write_owned(data.clone()).await.unwrap();
+                }
+                f.close().await.unwrap();
+            })
+            .await
+        }));
+        (t, verify_written(&out, total))
+    }));
+    macro_rules! peer {
+        ($name:literal, $create:path, $ext:path, $close:ident) => {{
+            let data = chunk.clone();
+            impls.push((
+                $name,
+                Box::new(move |ctx: &Ctx| {
+                    let out = ctx.out(concat!($name, "-owned"));
+                    let (t, ()) = drive($name, ctx, async {
+                        use $ext;
+                        timed_async(async {
+                            let mut f = $create(&out).await.unwrap();
+                            for _ in 0..total / CHUNK {
+                                f.write_all(&data.clone()).await.unwrap();
+                            }
+                            f.$close().await.unwrap();
+                        })
+                        .await
+                    });
+                    (t, verify_written(&out, total))
+                }),
+            ))
+        }};
+    }
+    peer!(
+        "tokio::fs",
+        tokio::fs::File::create,
+        tokio::io::AsyncWriteExt,
+        shutdown
+    );
+    peer!(
+        "async-fs",
+        async_fs::File::create,
+        futures::AsyncWriteExt,
+        close
+    );
+    Workload {
+        name: "seq-write-owned",
+        what: format!(
+            "{} MiB as 1 MiB owned buffers, then close (aiofiles: `File::write_owned`; the \
+             others: `write_all` of each buffer)",
+            sizes.big / MIB
+        ),
+        expect: total as u64,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -563,7 +761,7 @@ fn seq_write(sizes: &Sizes) -> Workload {
             sizes.big / MIB
         ),
         expect: total as u64,
-        memory: false,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -661,7 +859,7 @@ fn small_writes(sizes: &Sizes) -> Workload {
         name: "small-writes",
         what: format!("{n} × 16-byte writes, then flush (peers and std through BufWriter)"),
         expect: (n * 16) as u64,
-        memory: false,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -748,7 +946,7 @@ fn lines(sizes: &Sizes) -> Workload {
             sizes.lines
         ),
         expect: 0,
-        memory: false,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -809,7 +1007,7 @@ fn stat(sizes: &Sizes) -> Workload {
         name: "stat",
         what: format!("{n} metadata calls, one after another"),
         expect: (n * 4 * KIB) as u64,
-        memory: false,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -908,21 +1106,24 @@ fn pread_random(sizes: &Sizes) -> Workload {
             sizes.preads
         ),
         expect: 0,
-        memory: false,
+        measure: Measure::Time,
         impls,
     }
 }
 
-fn hop_latency(sizes: &Sizes) -> Workload {
-    let n = sizes.hops;
+/// The rows of a workload of `n` no-op hand-offs to each implementation's pool, one after
+/// another; each run returns what `after` makes of the time they took and their count.
+fn hop_rows(n: usize, after: fn(Duration, u64) -> (Duration, u64)) -> Vec<(&'static str, Run)> {
     let mut impls: Vec<(&'static str, Run)> = vec![(
         "std",
         Box::new(move |_: &Ctx| {
-            timed(|| (0..n).filter(|&i| std::hint::black_box(i) < n).count() as u64)
+            let (t, count) =
+                timed(|| (0..n).filter(|&i| std::hint::black_box(i) < n).count() as u64);
+            after(t, count)
         }),
     )];
     impls.extend(aiofiles_rows(move |ctx, exec, imp| {
-        on_exec!(exec, |e| drive(imp, ctx, async {
+        let (t, count) = on_exec!(exec, |e| drive(imp, ctx, async {
             timed_async(async {
                 let mut count = 0;
                 for _ in 0..n {
@@ -932,14 +1133,15 @@ fn hop_latency(sizes: &Sizes) -> Workload {
                 count
             })
             .await
-        }))
+        }));
+        after(t, count)
     }));
     macro_rules! peer {
         ($name:literal, $spawn:expr) => {
             impls.push((
                 $name,
                 Box::new(move |ctx: &Ctx| {
-                    drive($name, ctx, async {
+                    let (t, count) = drive($name, ctx, async {
                         timed_async(async {
                             let mut count = 0;
                             for _ in 0..n {
@@ -949,7 +1151,8 @@ fn hop_latency(sizes: &Sizes) -> Workload {
                             count
                         })
                         .await
-                    })
+                    });
+                    after(t, count)
                 }),
             ))
         };
@@ -959,13 +1162,45 @@ fn hop_latency(sizes: &Sizes) -> Workload {
     });
     peer!("async-fs", blocking::unblock);
     peer!("async-std::fs", async_std::task::spawn_blocking);
+    impls
+}
+
+fn hop_latency(sizes: &Sizes) -> Workload {
+    let n = sizes.hops;
     Workload {
         name: "hop-latency",
         what: format!("{n} no-op hand-offs to the pool, one after another (µs per hop)"),
         expect: n as u64,
-        memory: false,
-        impls,
+        measure: Measure::Time,
+        impls: hop_rows(n, |t, count| (t, count)),
     }
+}
+
+/// How long `idle-cpu` watches the process sleep.
+const IDLE_WATCH: Duration = Duration::from_millis(100);
+
+fn idle_cpu() -> Workload {
+    const HOPS: usize = 2_000;
+    Workload {
+        name: "idle-cpu",
+        what: format!(
+            "CPU time the process burns in the {} ms after {HOPS} no-op hand-offs (what the pool's threads do once the work stops)",
+            IDLE_WATCH.as_millis()
+        ),
+        expect: HOPS as u64,
+        measure: Measure::IdleCpu,
+        impls: hop_rows(HOPS, |_, count| {
+            let before = process_cpu();
+            std::thread::sleep(IDLE_WATCH);
+            (process_cpu() - before, count)
+        }),
+    }
+}
+
+/// The CPU time (user and system, all threads) this process has used so far.
+fn process_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 fn resident_bytes() -> u64 {
@@ -1049,7 +1284,73 @@ fn walk(sizes: &Sizes) -> Workload {
             sizes.tree
         ),
         expect: 0,
-        memory: false,
+        measure: Measure::Time,
+        impls,
+    }
+}
+
+/// Copies of the big file: each crate's one-call copy, and aiofiles' chunked copy drained.
+fn copy(sizes: &Sizes) -> Workload {
+    /// Times `copy` of the big file to a fresh path named after `row`, checks the copy and
+    /// removes it (untimed).
+    fn copy_row(
+        row: &'static str,
+        copy: impl Fn(&Ctx, PathBuf) -> (Duration, u64) + 'static,
+    ) -> (&'static str, Run) {
+        (
+            row,
+            Box::new(move |ctx: &Ctx| {
+                let out = ctx.out(&format!("copy-{}", row.replace([' ', ':', '(', ')'], "_")));
+                let (t, copied) = copy(ctx, out.clone());
+                let len = verify_written(&out, ctx.sizes.big);
+                assert_eq!(copied, len, "{row}: reported {copied} bytes copied");
+                std::fs::remove_file(&out).unwrap();
+                (t, len)
+            }),
+        )
+    }
+    let impls = vec![
+        copy_row("std", |ctx, out| {
+            timed(|| std::fs::copy(&ctx.big, out).unwrap())
+        }),
+        copy_row("aiofiles", |ctx, out| {
+            drive("aiofiles", ctx, async {
+                timed_async(async { aiofiles::fs::copy(&ctx.big, out).await.unwrap() }).await
+            })
+        }),
+        copy_row("aiofiles copy_with_progress", |ctx, out| {
+            drive("aiofiles", ctx, async {
+                timed_async(async {
+                    let mut last = 0;
+                    let mut copy = aiofiles::fs::copy_with_progress(&ctx.big, out);
+                    while let Some(copied) = copy.next().await {
+                        last = copied.unwrap();
+                    }
+                    last
+                })
+                .await
+            })
+        }),
+        copy_row("tokio::fs", |ctx, out| {
+            drive("tokio::fs", ctx, async {
+                timed_async(async { tokio::fs::copy(&ctx.big, out).await.unwrap() }).await
+            })
+        }),
+        copy_row("async-fs", |ctx, out| {
+            drive("async-fs", ctx, async {
+                timed_async(async { async_fs::copy(&ctx.big, out).await.unwrap() }).await
+            })
+        }),
+    ];
+    Workload {
+        name: "copy",
+        what: format!(
+            "copy of a {} MiB file (page cache warm), each crate's copy call; \
+             `copy_with_progress` drained, 8 MiB per hand-off",
+            sizes.big / MIB
+        ),
+        expect: sizes.big as u64,
+        measure: Measure::Time,
         impls,
     }
 }
@@ -1126,7 +1427,7 @@ fn mem_open() -> Workload {
         what: "resident memory growth (MiB) reading 1 byte from each of 20 open 16 MiB files"
             .to_owned(),
         expect: 20,
-        memory: true,
+        measure: Measure::Memory,
         impls,
     }
 }
@@ -1210,7 +1511,14 @@ struct Row {
     median: f64,
     min: f64,
     ratio: f64,
+    /// Median CPU time of a sample, seconds.
+    cpu: f64,
+    /// `cpu` / std's `cpu`; NaN when std's is too small to divide by.
+    cpu_ratio: f64,
 }
+
+/// Below this (seconds), std's CPU time is noise: no CPU ratio is given.
+const MIN_STD_CPU: f64 = 1e-4;
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -1224,33 +1532,36 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn run(ctx: &Ctx, w: &Workload) -> Vec<Row> {
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); w.impls.len()];
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); w.impls.len()];
     let mut expect = (w.expect != 0).then_some(w.expect);
     for _ in 0..ctx.sizes.rounds {
         for (i, (imp, f)) in w.impls.iter().enumerate() {
+            let cpu_before = process_cpu();
             let (t, check) = f(ctx);
+            cpu[i].push((process_cpu() - cpu_before).as_secs_f64());
             match expect {
                 Some(e) => assert_eq!(check, e, "{}: {imp} checked {check}, expected {e}", w.name),
                 None => expect = Some(check),
             }
-            samples[i].push(if w.memory {
-                t.as_nanos() as f64 / MIB as f64
-            } else {
-                t.as_secs_f64()
+            samples[i].push(match w.measure {
+                Measure::Memory => t.as_nanos() as f64 / MIB as f64,
+                Measure::Time | Measure::IdleCpu => t.as_secs_f64(),
             });
         }
     }
-    let rows: Vec<(&'static str, f64, f64)> = w
+    let rows: Vec<(&'static str, f64, f64, f64)> = w
         .impls
         .iter()
-        .zip(samples.iter_mut())
-        .map(|((imp, _), s)| {
+        .zip(samples.iter_mut().zip(cpu.iter_mut()))
+        .map(|((imp, _), (s, c))| {
             let min = s.iter().copied().fold(f64::INFINITY, f64::min);
-            (*imp, median(s), min)
+            (*imp, median(s), min, median(c))
         })
         .collect();
     let std_median = rows[0].1;
+    let std_cpu = rows[0].3;
     rows.into_iter()
-        .map(|(imp, median, min)| Row {
+        .map(|(imp, median, min, cpu)| Row {
             imp,
             median,
             min,
@@ -1259,38 +1570,70 @@ fn run(ctx: &Ctx, w: &Workload) -> Vec<Row> {
             } else {
                 f64::NAN
             },
+            cpu,
+            cpu_ratio: if std_cpu >= MIN_STD_CPU {
+                cpu / std_cpu
+            } else {
+                f64::NAN
+            },
         })
         .collect()
 }
 
-fn format_value(w: &Workload, v: f64, hops: usize) -> String {
-    if w.memory {
-        format!("{v:.2} MiB")
-    } else if w.name == "hop-latency" {
-        format!("{:.2} µs/hop", v * 1e6 / hops as f64)
-    } else if v >= 1.0 {
+fn format_time(v: f64) -> String {
+    if v >= 1.0 {
         format!("{v:.2} s")
-    } else {
+    } else if v >= 1e-3 {
         format!("{:.1} ms", v * 1e3)
+    } else {
+        format!("{:.3} ms", v * 1e3)
+    }
+}
+
+fn format_value(w: &Workload, v: f64, hops: usize) -> String {
+    match w.measure {
+        Measure::Memory => format!("{v:.2} MiB"),
+        Measure::IdleCpu => format!("{} CPU", format_time(v)),
+        Measure::Time if w.name == "hop-latency" => {
+            format!("{:.2} µs/hop", v * 1e6 / hops as f64)
+        }
+        Measure::Time => format_time(v),
+    }
+}
+
+/// Whether the workload's rows have a time ratio to std (and a place in the chart).
+fn has_time_ratio(w: &Workload) -> bool {
+    w.measure == Measure::Time && w.name != "hop-latency"
+}
+
+fn ratio_cell(r: f64) -> String {
+    if r.is_finite() {
+        format!("{r:.2}")
+    } else {
+        "–".to_owned()
     }
 }
 
 fn table(ctx: &Ctx, w: &Workload, rows: &[Row]) -> String {
     let mut out = format!("### {}\n\n{}\n\n", w.name, w.what);
-    out.push_str("| implementation | median | min | ratio to std |\n|---|---|---|---|\n");
+    out.push_str(
+        "| implementation | median | min | ratio to std | CPU | CPU ratio to std |\n|---|---|---|---|---|---|\n",
+    );
     for r in rows {
-        let ratio = if w.memory || w.name == "hop-latency" || !r.ratio.is_finite() {
-            "–".to_owned()
+        let ratio = if has_time_ratio(w) {
+            ratio_cell(r.ratio)
         } else {
-            format!("{:.2}", r.ratio)
+            "–".to_owned()
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             r.imp,
             format_value(w, r.median, ctx.sizes.hops),
             format_value(w, r.min, ctx.sizes.hops),
-            ratio
+            ratio,
+            format_time(r.cpu),
+            ratio_cell(r.cpu_ratio),
         );
     }
     out
@@ -1313,7 +1656,7 @@ fn chart(results: &[(&Workload, Vec<Row>)], path: &Path) {
     use plotters::prelude::*;
     let rows: Vec<_> = results
         .iter()
-        .filter(|(w, _)| !w.memory && w.name != "hop-latency")
+        .filter(|(w, _)| has_time_ratio(w))
         .filter(|(_, rows)| rows.iter().all(|r| r.ratio.is_finite()))
         .collect();
     let root = SVGBackend::new(path, (960, 80 + 56 * rows.len() as u32)).into_drawing_area();
@@ -1349,6 +1692,7 @@ fn chart(results: &[(&Workload, Vec<Row>)], path: &Path) {
         RGBColor(31, 119, 180),
         RGBColor(44, 160, 44),
         RGBColor(140, 86, 75),
+        RGBColor(23, 190, 207),
     ];
     for (k, imp) in IMPLS.iter().enumerate() {
         let color = colors[k];
@@ -1399,13 +1743,17 @@ fn main() {
         seq_read(s),
         read_to_end(s),
         seq_write(s),
+        seq_read_chunks(s),
+        seq_write_owned(s),
         small_writes(s),
         lines(s),
         stat(s),
         pread_random(s),
         hop_latency(s),
+        idle_cpu(),
         walk(s),
         mem_open(),
+        copy(s),
     ];
     for w in &mut workloads {
         if w.name == "lines" {
