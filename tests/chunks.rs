@@ -8,7 +8,7 @@ use std::path::Path;
 
 use aiofiles::{Executor, File, OpenOptions};
 use bytes::Bytes;
-use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, StreamExt, TryStreamExt};
+use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, FutureExt, StreamExt, TryStreamExt};
 
 /// `n` bytes that differ from one offset to the next.
 fn pattern(n: usize) -> Vec<u8> {
@@ -183,6 +183,45 @@ async fn write_owned_keeps_order_with_buffered_writes<E: Executor>(exec: E) {
     );
 }
 
+async fn a_cancelled_chunk_consumes_nothing<E: Executor>(exec: E) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    let data = pattern(50_000);
+    std::fs::write(&path, &data).unwrap();
+    let mut file = open_on(&path, "rb", exec.clone()).await;
+    let mut got = Vec::new();
+    {
+        let mut chunks = file.chunks(4096);
+        got.extend_from_slice(&chunks.next().await.unwrap().unwrap());
+        // Polled once, then dropped: pending on a pool (nothing consumed), ready at once on
+        // `Inline` (a chunk yielded).
+        if let Some(item) = chunks.next().now_or_never() {
+            got.extend_from_slice(&item.unwrap().unwrap());
+        }
+        // The next chunk starts right after what was yielded.
+        let next = chunks.next().await.unwrap().unwrap();
+        assert!(
+            next == data[got.len()..got.len() + 4096],
+            "next chunk differs"
+        );
+        got.extend_from_slice(&next);
+        // And one more polled and dropped with the stream.
+        if let Some(item) = chunks.next().now_or_never() {
+            got.extend_from_slice(&item.unwrap().unwrap());
+        }
+    }
+    assert_eq!(file.stream_position().await.unwrap(), got.len() as u64);
+    let mut rest = Vec::new();
+    file.read_to_end(&mut rest).await.unwrap();
+    got.extend_from_slice(&rest);
+    assert!(
+        got == data,
+        "{} bytes, not the file's {}",
+        got.len(),
+        data.len()
+    );
+}
+
 #[test]
 fn a_zero_chunk_size_is_invalid_input() {
     common::run(|| async {
@@ -232,4 +271,5 @@ on_each_executor!(
     a_dropped_stream_leaves_the_cursor_after_the_last_chunk,
     chunks_see_the_files_own_writes_and_appends,
     write_owned_keeps_order_with_buffered_writes,
+    a_cancelled_chunk_consumes_nothing,
 );

@@ -112,6 +112,31 @@ mod enospc {
         assert_full(&f.write(b"x").await.unwrap_err(), "unbuffered write");
         drop(f);
 
+        // write_owned: on its way when it returns; its error comes out of the next call, and
+        // its bytes are kept, so close tries them again and fails the same way.
+        let mut f = open_full(&exec).await;
+        f.write_owned(vec![1u8; 100_000]).await.unwrap();
+        assert_full(
+            &f.write_owned(vec![2u8; 10]).await.unwrap_err(),
+            "write_owned",
+        );
+        assert_full(&f.close().await.unwrap_err(), "close after write_owned");
+        let mut f = open_full(&exec).await;
+        f.write_owned(b"owned".as_slice()).await.unwrap();
+        assert_full(&f.close().await.unwrap_err(), "close of an owned write");
+        let mut f = OpenOptions::new()
+            .write(true)
+            .buffer_size(0)
+            .open(FULL)
+            .on(exec.clone())
+            .await
+            .unwrap();
+        assert_full(
+            &f.write_owned(vec![3u8; 10]).await.unwrap_err(),
+            "unbuffered write_owned",
+        );
+        drop(f);
+
         // Positional.
         let f = open_full(&exec).await;
         assert_full(&f.write_all_at(0, b"x").await.unwrap_err(), "write_all_at");

@@ -89,7 +89,8 @@ use aiofiles::executor::RemoteTask;
 use aiofiles::testing::ManualExecutor;
 use aiofiles::{Blocking, Executor, File, Inline, Limit, OpenOptions};
 use futures::{
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt,
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite,
+    AsyncWriteExt, StreamExt,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -425,6 +426,11 @@ enum Op {
     ReadToEnd,
     /// `AsyncWriteExt::write_all`.
     Write(Data),
+    /// `File::write_owned`: the buffer handed over as it is, ordered with buffered writes.
+    WriteOwned(Data),
+    /// `File::chunks(size)`: up to `count` chunks taken, then the stream dropped (what it read
+    /// ahead goes back to the `File`).
+    Chunks(usize, u8),
     Seek(SeekFrom),
     Flush,
     SetLen(u64),
@@ -1071,6 +1077,8 @@ impl<E: Rig> Harness<E> {
                 }
             }
             Op::Write(data) => self.write(data, sched, Via::Futures)?,
+            Op::WriteOwned(data) => self.write_owned(data, sched)?,
+            Op::Chunks(size, count) => self.chunks(size, count)?,
             Op::Seek(to) => self.seek(to, sched, Via::Futures)?,
             Op::Flush => match drive(&self.exec, sched, self.file.flush())? {
                 Driven::Done(Ok(())) | Driven::Dropped { .. } => {}
@@ -1356,6 +1364,109 @@ impl<E: Rig> Harness<E> {
         if self.avoid.reused_buffer {
             // Known bug 4: keep the buffer, so that no later write reuses its address.
             self.keep.push(bytes);
+        }
+        Ok(())
+    }
+
+    /// `write_owned(data)`. Dropped while it waited for an earlier write, it wrote nothing
+    /// (documented); unbuffered, and on a pool or a lossy executor, its write may run after the
+    /// drop, so it is driven to the end there.
+    fn write_owned(&mut self, data: Data, mut sched: Sched) -> Result<(), String> {
+        let mlen = self.model.metadata().unwrap().len();
+        let stale_append = self.append && !self.unbuffered && self.mpos() != mlen;
+        if self.unbuffered || E::BACKGROUND || self.lossy {
+            sched.cancel = false;
+        }
+        let bytes = data.bytes();
+        match drive(&self.exec, sched, self.file.write_owned(bytes.clone()))? {
+            Driven::Dropped { .. } => {}
+            Driven::Done(r) => self.write_done(&bytes, r)?,
+        }
+        if stale_append && self.avoid.stale_append {
+            // Known bug 1, as for `write_all`.
+            let f = finish(&self.exec, self.file.flush())?;
+            self.expect_ok("flush after an append", &f)?;
+        }
+        Ok(())
+    }
+
+    /// `chunks(size)`: `count` chunks (fewer at the end or an error), each compared with a
+    /// read of up to `size` bytes from the model; then the model's cursor is where the
+    /// `File`'s must be, after the last chunk yielded.
+    fn chunks(&mut self, size: usize, count: u8) -> Result<(), String> {
+        let mut got = Vec::new();
+        {
+            let mut stream = self.file.chunks(size);
+            for _ in 0..count {
+                let item = finish(&self.exec, stream.next())?;
+                let last = !matches!(item, Some(Ok(_)));
+                got.push(item);
+                if last {
+                    break;
+                }
+            }
+        }
+        for item in got {
+            let start = self.mpos();
+            match item {
+                Some(Ok(chunk)) => {
+                    check!(
+                        !chunk.is_empty() && chunk.len() <= size,
+                        "chunks({size}) yielded {} bytes",
+                        chunk.len()
+                    );
+                    let m = match self.model_read(size) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            return Err(format!(
+                                "chunks({size}): aiofiles {} bytes, std Err({e})",
+                                chunk.len()
+                            ))
+                        }
+                    };
+                    if chunk.len() < m.len() && m.starts_with(&chunk) {
+                        // A short chunk: the end of the file came early (the stale end rule).
+                        self.early_end(&format!("chunks({size})"), start + chunk.len() as u64)?;
+                        continue;
+                    }
+                    check!(
+                        chunk == m,
+                        "chunks({size}): aiofiles {:?}, std {:?}",
+                        text(&chunk),
+                        text(&m)
+                    );
+                }
+                Some(Err(e)) => {
+                    if size == 0 {
+                        check!(
+                            e.kind() == io::ErrorKind::InvalidInput,
+                            "chunks(0): {e}, not InvalidInput"
+                        );
+                        continue;
+                    }
+                    let m = self.model_read(size);
+                    self.same_error(&format!("chunks({size})"), &e, &m)?;
+                }
+                None => {
+                    let m = self.model_read(1);
+                    match m {
+                        Ok(m) if !m.is_empty() && self.stale_end.is_some() => {
+                            self.early_end(&format!("chunks({size})"), start)?;
+                        }
+                        Ok(m) => {
+                            check!(
+                                m.is_empty(),
+                                "chunks({size}) ended before the end of the file (std read {:?})",
+                                text(&m)
+                            );
+                            self.stale_end = None;
+                        }
+                        Err(e) => {
+                            return Err(format!("chunks({size}) ended, std Err({e})"));
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -1688,6 +1799,8 @@ fn op() -> BoxedStrategy<Op> {
         2 => Just(Op::ReadLine),
         2 => Just(Op::ReadToEnd),
         5 => data().prop_map(Op::Write),
+        2 => data().prop_map(Op::WriteOwned),
+        2 => (size(), 1u8..4).prop_map(|(size, count)| Op::Chunks(size, count)),
         5 => seek_from().prop_map(Op::Seek),
         1 => Just(Op::Flush),
         2 => offset().prop_map(Op::SetLen),
