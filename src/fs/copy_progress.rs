@@ -428,7 +428,13 @@ impl Copying {
             rustix::fs::fcntl_setfl(&writer, flags - rustix::fs::OFlags::NONBLOCK)?;
         }
         if to.is_file() {
-            writer.set_len(0)?;
+            // Only a file that has contents is truncated: on ext4, truncating a file (even an
+            // empty one) marks it to be written out on close, which makes the close wait for
+            // the whole copy to reach the disk (86 ms for 256 MiB here). std's `O_TRUNC` does
+            // not truncate a file the open created.
+            if to.len() != 0 {
+                writer.set_len(0)?;
+            }
             writer.set_permissions(perm)?;
         }
         Ok(Some(Files::new(reader, writer, meta.len())))
