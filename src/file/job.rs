@@ -160,26 +160,42 @@ impl Shared {
     /// Reads up to `len` bytes at `offset` (`pread`, the cursor untouched): short only at the
     /// end of the file.
     pub(super) fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        // Into the buffer's spare capacity: no zeroing of memory the read overwrites.
         #[cfg(unix)]
-        use std::os::unix::fs::FileExt;
-        #[cfg(windows)]
-        use std::os::windows::fs::FileExt;
-        let mut buf = vec![0; len];
-        let mut filled = 0;
-        while filled < len {
-            let at = offset + filled as u64;
-            #[cfg(unix)]
-            let read = retry(|| self.file.read_at(&mut buf[filled..], at));
-            #[cfg(windows)]
-            let read = retry(|| self.file.seek_read(&mut buf[filled..], at));
-            match read {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) => return Err(self.error("read", e)),
+        {
+            let mut buf = Vec::with_capacity(len);
+            while buf.len() < len {
+                let at = offset + buf.len() as u64;
+                let read = retry(|| {
+                    let spare = rustix::buffer::spare_capacity(&mut buf);
+                    rustix::io::pread(&self.file, spare, at).map_err(io::Error::from)
+                });
+                match read {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => return Err(self.error("read", e)),
+                }
             }
+            // The allocation may hold more than asked for, and a read may have filled it.
+            buf.truncate(len);
+            Ok(buf)
         }
-        buf.truncate(filled);
-        Ok(buf)
+        #[cfg(windows)]
+        {
+            use std::os::windows::fs::FileExt;
+            let mut buf = vec![0; len];
+            let mut filled = 0;
+            while filled < len {
+                let at = offset + filled as u64;
+                match retry(|| self.file.seek_read(&mut buf[filled..], at)) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) => return Err(self.error("read", e)),
+                }
+            }
+            buf.truncate(filled);
+            Ok(buf)
+        }
     }
 
     /// How many writes went through the descriptor and its clones so far.
