@@ -247,6 +247,74 @@ where
 // ---------------------------------------------------------------------------------------------
 // Workloads
 
+/// Each crate's whole-file read of every small file, one after another: one hop a file.
+fn small_files_fsread(sizes: &Sizes) -> Workload {
+    let n = sizes.small_files;
+    let mut impls: Vec<(&'static str, Run)> = vec![(
+        "std",
+        Box::new(|ctx: &Ctx| {
+            timed(|| {
+                ctx.small
+                    .iter()
+                    .map(|p| std::fs::read(p).unwrap().len() as u64)
+                    .sum::<u64>()
+            })
+        }),
+    )];
+    impls.extend(aiofiles_rows(move |ctx, exec, imp| {
+        on_exec!(exec, |e| drive(imp, ctx, async {
+            timed_async(async {
+                let mut total = 0;
+                for p in &ctx.small {
+                    total += aiofiles::fs::read(p).on(e.clone()).await.unwrap().len() as u64;
+                }
+                total
+            })
+            .await
+        }))
+    }));
+    impls.push((
+        "tokio::fs",
+        Box::new(move |ctx: &Ctx| {
+            drive("tokio::fs", ctx, async {
+                timed_async(sum_stream(&ctx.small, 1, |p| async move {
+                    Ok(tokio::fs::read(p).await?.len() as u64)
+                }))
+                .await
+            })
+        }),
+    ));
+    impls.push((
+        "async-fs",
+        Box::new(move |ctx: &Ctx| {
+            drive("async-fs", ctx, async {
+                timed_async(sum_stream(&ctx.small, 1, |p| async move {
+                    Ok(async_fs::read(p).await?.len() as u64)
+                }))
+                .await
+            })
+        }),
+    ));
+    impls.push((
+        "async-std::fs",
+        Box::new(move |ctx: &Ctx| {
+            drive("async-std::fs", ctx, async {
+                timed_async(sum_stream(&ctx.small, 1, |p| async move {
+                    Ok(async_std::fs::read(p).await?.len() as u64)
+                }))
+                .await
+            })
+        }),
+    ));
+    Workload {
+        name: "small-files-fsread",
+        what: format!("{n} × 4 KiB, each with the crate's `fs::read`; one after another"),
+        expect: (n * 4 * KIB) as u64,
+        measure: Measure::Time,
+        impls,
+    }
+}
+
 fn small_files(sizes: &Sizes, concurrent: bool) -> Workload {
     let n = sizes.small_files;
     let limit = if concurrent { 64 } else { 1 };
@@ -1740,6 +1808,7 @@ fn main() {
     let mut workloads = vec![
         small_files(s, false),
         small_files(s, true),
+        small_files_fsread(s),
         seq_read(s),
         read_to_end(s),
         seq_write(s),
