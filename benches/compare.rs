@@ -15,7 +15,7 @@
 //! 100 ms right after 2,000 hand-offs (what a pool's threads do once the work stops).
 //!
 //! `--quick` runs fewer rounds on smaller data. `--save` also writes `docs/benchmark.md` and
-//! the chart `docs/benchmark.svg`. `--only NAME` runs one workload.
+//! the chart `docs/benchmark.svg`. `--only NAME` runs one workload; `--row NAME` only std's row and that one (for profiles).
 
 // One body serves every executor row; some executors are `Copy`, some only `Clone`.
 #![allow(clippy::clone_on_copy)]
@@ -1800,6 +1800,10 @@ fn main() {
         .iter()
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1).cloned());
+    let row = args
+        .iter()
+        .position(|a| a == "--row")
+        .and_then(|i| args.get(i + 1).cloned());
     let sizes = if quick { QUICK } else { FULL };
 
     eprintln!("creating the data...");
@@ -1830,6 +1834,11 @@ fn main() {
         }
     }
     workloads.retain(|w| only.as_deref().is_none_or(|o| o == w.name));
+    if let Some(row) = &row {
+        for w in &mut workloads {
+            w.impls.retain(|(name, _)| *name == "std" || name == row);
+        }
+    }
 
     let mut report = format!(
         "Machine: {}. Mode: {}. {} rounds, interleaved.\n\n",
