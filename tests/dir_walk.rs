@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use aiofiles::dir::DirWalkEntry;
+use aiofiles::dir::WalkEntry;
 use aiofiles::{Blocking, Dir, Executor, Inline, Limit};
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
@@ -85,7 +85,7 @@ fn make_tree(root: &Path, entries: usize, levels: usize, fanout: usize) -> usize
 /// What a walk found: relative path, depth, whether a directory, whether a symlink.
 type Found = (PathBuf, usize, bool, bool);
 
-fn found(entry: &DirWalkEntry) -> Found {
+fn found(entry: &WalkEntry) -> Found {
     let file_type = entry.file_type();
     (
         entry.path().to_owned(),
@@ -121,12 +121,12 @@ fn walkdir_found(
 }
 
 /// Every item of a walk, errors included, as they came.
-async fn items<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S) -> Vec<io::Result<Found>> {
+async fn items<S: Stream<Item = io::Result<WalkEntry>>>(walk: S) -> Vec<io::Result<Found>> {
     walk.map(|item| item.map(|e| found(&e))).collect().await
 }
 
 /// Every item of a walk; fails on an error item.
-async fn entries<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S) -> Vec<Found> {
+async fn entries<S: Stream<Item = io::Result<WalkEntry>>>(walk: S) -> Vec<Found> {
     walk.map_ok(|e| found(&e)).try_collect().await.unwrap()
 }
 
@@ -436,7 +436,7 @@ fn builders_panic_once_polled() {
         let message = common::panic_message(&*panic);
         assert_eq!(
             message,
-            format!("`DirWalk::{which}` called after the walk was polled")
+            format!("`Walk::{which}` called after the walk was polled")
         );
     }
 }
@@ -497,18 +497,18 @@ fn paths_are_relative_to_the_dir() {
         );
 
         // Names and depths of the entries.
-        let all: Vec<DirWalkEntry> = top
+        let all: Vec<WalkEntry> = top
             .walk(".")
             .sort_by_file_name()
             .try_collect()
             .await
             .unwrap();
-        let names: Vec<&OsStr> = all.iter().map(DirWalkEntry::file_name).collect();
+        let names: Vec<&OsStr> = all.iter().map(WalkEntry::file_name).collect();
         assert_eq!(names, [".", "a", "b", "file"]);
         assert_eq!(all[3].clone().into_path(), p("a/b/file"));
         let entry = format!("{:?}", all[3]);
         assert!(
-            entry.starts_with("DirWalkEntry { path: \"a/b/file\", depth: 3"),
+            entry.starts_with("WalkEntry { path: \"a/b/file\", depth: 3"),
             "{entry}"
         );
     });
@@ -961,12 +961,12 @@ fn debug_shows_the_state() {
         let mut walk = top.walk(".");
         assert_eq!(
             format!("{walk:?}"),
-            "DirWalk { path: \".\", state: \"not started\", buffered: 0 }"
+            "Walk { path: \".\", state: \"not started\", buffered: 0 }"
         );
         walk.next().await.unwrap().unwrap();
         assert_eq!(
             format!("{walk:?}"),
-            "DirWalk { path: \".\", state: \"done\", buffered: 1 }"
+            "Walk { path: \".\", state: \"done\", buffered: 1 }"
         );
         assert!(!walk.is_terminated());
         walk.next().await.unwrap().unwrap();
@@ -1027,7 +1027,7 @@ fn assert_hidden(text: &str, base: &Path) {
 /// `symlink`, then ` (link)` when its path is a symlink; an error as `Kind: message`. Checks
 /// on the way that it names nothing outside the root (`Display` and `Debug`).
 #[track_caller]
-fn text(item: &io::Result<DirWalkEntry>, base: &Path) -> String {
+fn text(item: &io::Result<WalkEntry>, base: &Path) -> String {
     let text = match item {
         Ok(e) => {
             assert_hidden(&format!("{e:?}"), base);
@@ -1052,7 +1052,7 @@ fn text(item: &io::Result<DirWalkEntry>, base: &Path) -> String {
 }
 
 /// Every item of a walk as [`text`].
-async fn texts<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S, base: &Path) -> Vec<String> {
+async fn texts<S: Stream<Item = io::Result<WalkEntry>>>(walk: S, base: &Path) -> Vec<String> {
     let items: Vec<_> = walk.collect().await;
     items.iter().map(|item| text(item, base)).collect()
 }
@@ -1420,7 +1420,7 @@ fn followed_links_keep_depths_and_names() {
             ["in_link/b@0 dir"]
         );
         // Every path opens the entry through the same `Dir`.
-        let files: Vec<DirWalkEntry> = walk()
+        let files: Vec<WalkEntry> = walk()
             .try_filter(|e| futures::future::ready(e.file_type().is_file()))
             .collect::<Vec<_>>()
             .await
@@ -1443,7 +1443,7 @@ enum Seen {
     Error(ErrorKind, PathBuf),
 }
 
-async fn seen<S: Stream<Item = io::Result<DirWalkEntry>>>(walk: S) -> Vec<Seen> {
+async fn seen<S: Stream<Item = io::Result<WalkEntry>>>(walk: S) -> Vec<Seen> {
     walk.map(|item| match item {
         Ok(e) => Seen::Entry(
             e.path().to_owned(),

@@ -9,11 +9,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cap_std::fs::Metadata;
+/// `cap-std`'s metadata types, which this module's signatures return: re-exported, so that
+/// naming them needs no `cap-std` dependency of one's own.
+#[doc(no_inline)]
+pub use cap_std::fs::{FileType, Metadata};
 
-pub use self::open::DirOpenAmbient;
-pub use self::read_dir::{DirEntry, DirReadDir};
-pub use self::walk::{DirWalk, DirWalkEntry};
+pub use self::open::OpenAmbient;
+pub use self::read_dir::{DirEntry, ReadDir};
+pub use self::walk::{Walk, WalkEntry};
 
 use crate::error::Context as _;
 use crate::executor::{Blocking, Executor, Op, Work};
@@ -38,7 +41,7 @@ use crate::file::{Open, OpenOptions};
 ///
 /// `Dir` is cheap to clone: clones share one directory handle. [`metadata`](Dir::metadata),
 /// [`symlink_metadata`](Dir::symlink_metadata) and [`DirEntry::file_type`] give `cap-std`'s
-/// [`Metadata`] and [`FileType`](cap_std::fs::FileType), which have the methods of std's
+/// [`Metadata`] and [`FileType`] (re-exported here), which have the methods of std's
 /// (std's cannot be built outside std).
 ///
 /// # Attacks
@@ -117,7 +120,7 @@ pub struct Dir<E: Executor = Blocking> {
 
 impl Dir {
     /// Opens the directory at `path`, an ambient path: the one call that takes one. An
-    /// operation: awaited as it is, the `Dir` works on [`Blocking`]; [`DirOpenAmbient::on`]
+    /// operation: awaited as it is, the `Dir` works on [`Blocking`]; [`OpenAmbient::on`]
     /// binds it to another executor, which the `Dir` keeps for all its operations.
     ///
     /// `path` itself may contain `..` and symlinks: it is resolved as any path of the process
@@ -130,7 +133,7 @@ impl Dir {
     ///
     /// # Cancel safety
     ///
-    /// See [`DirOpenAmbient`].
+    /// See [`OpenAmbient`].
     ///
     /// # Examples
     ///
@@ -147,8 +150,8 @@ impl Dir {
     /// assert!(err.to_string().contains("missing"));
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn open_ambient<P: AsRef<Path>>(path: P) -> DirOpenAmbient {
-        DirOpenAmbient::new(path.as_ref().to_owned())
+    pub fn open_ambient<P: AsRef<Path>>(path: P) -> OpenAmbient {
+        OpenAmbient::new(path.as_ref().to_owned())
     }
 }
 
@@ -857,7 +860,7 @@ impl<E: Executor> Dir<E> {
 
     /// Lists the directory at `path` (`"."` for this one), as [`crate::fs::read_dir`]. Awaiting
     /// it opens the directory and fetches the first batch of entries in one hand-off; the
-    /// resulting [`DirReadDir`] is a `Stream` of [`DirEntry`], whose paths are relative to
+    /// resulting [`ReadDir`] is a `Stream` of [`DirEntry`], whose paths are relative to
     /// this `Dir`.
     ///
     /// # Errors
@@ -892,25 +895,25 @@ impl<E: Executor> Dir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     #[doc(alias = "scandir")]
-    pub fn read_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = DirReadDir<E>>, E> {
+    pub fn read_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ReadDir<E>>, E> {
         let exec = self.exec.clone();
         self.on_path("read directory", path.as_ref(), move |dir, path| {
-            DirReadDir::open(dir, path, exec)
+            ReadDir::open(dir, path, exec)
         })
     }
 
     /// Walks the tree at `path` (`"."` for this whole directory) recursively, top-down, as
     /// [`crate::fs::walk`] does, without ever leaving this directory. The returned
-    /// [`DirWalk`] is the stream itself: nothing happens until it is polled, then entries come
+    /// [`Walk`] is the stream itself: nothing happens until it is polled, then entries come
     /// in batches of up to 128 per hand-off to this directory's executor. Configure it first
-    /// with [`max_depth`](DirWalk::max_depth), [`min_depth`](DirWalk::min_depth),
-    /// [`follow_links`](DirWalk::follow_links) and
-    /// [`sort_by_file_name`](DirWalk::sort_by_file_name).
+    /// with [`max_depth`](Walk::max_depth), [`min_depth`](Walk::min_depth),
+    /// [`follow_links`](Walk::follow_links) and
+    /// [`sort_by_file_name`](Walk::sort_by_file_name).
     ///
     /// The first item is `path` itself (depth 0), as given; the paths of the entries below it
     /// are relative to this `Dir` (`a`, `a/b`, `a/b/file`; without a leading `./` when `path`
     /// is `.`). By default, symlinks below `path` are yielded as symlinks and never followed;
-    /// with [`follow_links(true)`](DirWalk::follow_links), those that stay inside this `Dir`
+    /// with [`follow_links(true)`](Walk::follow_links), those that stay inside this `Dir`
     /// are followed and each that would leave it is one `PermissionDenied` item.
     ///
     /// # Errors
@@ -921,11 +924,11 @@ impl<E: Executor> Dir<E> {
     /// out), the walk is one `PermissionDenied` item naming it; when it is missing, one
     /// `NotFound` item.
     /// Following links, a link out, a broken link or a loop is one item in place of the
-    /// link's entry (see [`follow_links`](DirWalk::follow_links)).
+    /// link's entry (see [`follow_links`](Walk::follow_links)).
     ///
     /// # Cancel safety
     ///
-    /// See [`DirWalk`]: dropping the stream stops the walk; a batch in flight finishes on the
+    /// See [`Walk`]: dropping the stream stops the walk; a batch in flight finishes on the
     /// executor.
     ///
     /// # Examples
@@ -958,8 +961,8 @@ impl<E: Executor> Dir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     #[doc(alias = "walkdir")]
-    pub fn walk<P: AsRef<Path>>(&self, path: P) -> DirWalk<E> {
-        DirWalk::new(Arc::clone(&self.inner), path.as_ref(), self.exec.clone())
+    pub fn walk<P: AsRef<Path>>(&self, path: P) -> Walk<E> {
+        Walk::new(Arc::clone(&self.inner), path.as_ref(), self.exec.clone())
     }
 }
 

@@ -12,11 +12,11 @@ use crate::error::Context as _;
 use crate::executor::{Blocking, Executor, Op, Work};
 
 /// The work of [`Dir::open_ambient`]: opens a directory by an ambient path.
-struct OpenAmbient {
+struct AmbientWork {
     path: PathBuf,
 }
 
-impl Work for OpenAmbient {
+impl Work for AmbientWork {
     type Output = cap_std::fs::Dir;
 
     fn run(self) -> io::Result<cap_std::fs::Dir> {
@@ -28,7 +28,7 @@ impl Work for OpenAmbient {
 pin_project! {
     /// Opens a [`Dir`] by an ambient path: returned by [`Dir::open_ambient`].
     ///
-    /// Awaited as it is, the `Dir` works on [`Blocking`]; [`on`](DirOpenAmbient::on) binds it
+    /// Awaited as it is, the `Dir` works on [`Blocking`]; [`on`](OpenAmbient::on) binds it
     /// to another executor, which the `Dir` then keeps for all its operations.
     ///
     /// # Errors
@@ -54,21 +54,21 @@ pin_project! {
     /// ```
     #[must_use = "futures do nothing unless you .await or poll them"]
     #[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
-    pub struct DirOpenAmbient<E: Executor = Blocking> {
+    pub struct OpenAmbient<E: Executor = Blocking> {
         #[pin]
-        op: Op<OpenAmbient, E>,
+        op: Op<AmbientWork, E>,
     }
 }
 
-impl DirOpenAmbient {
+impl OpenAmbient {
     pub(super) fn new(path: PathBuf) -> Self {
-        DirOpenAmbient {
-            op: Op::new(OpenAmbient { path }),
+        OpenAmbient {
+            op: Op::new(AmbientWork { path }),
         }
     }
 }
 
-impl<E: Executor> DirOpenAmbient<E> {
+impl<E: Executor> OpenAmbient<E> {
     /// Opens on `exec`; the [`Dir`] keeps it for all its operations, and files opened through
     /// it too.
     ///
@@ -88,14 +88,14 @@ impl<E: Executor> DirOpenAmbient<E> {
     /// assert_eq!(*file.executor(), Inline);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn on<E2: Executor>(self, exec: E2) -> DirOpenAmbient<E2> {
-        DirOpenAmbient {
+    pub fn on<E2: Executor>(self, exec: E2) -> OpenAmbient<E2> {
+        OpenAmbient {
             op: self.op.on(exec),
         }
     }
 }
 
-impl<E: Executor> Future for DirOpenAmbient<E> {
+impl<E: Executor> Future for OpenAmbient<E> {
     type Output = io::Result<Dir<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -105,8 +105,8 @@ impl<E: Executor> Future for DirOpenAmbient<E> {
     }
 }
 
-impl<E: Executor> fmt::Debug for DirOpenAmbient<E> {
+impl<E: Executor> fmt::Debug for OpenAmbient<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirOpenAmbient").finish_non_exhaustive()
+        f.debug_struct("OpenAmbient").finish_non_exhaustive()
     }
 }

@@ -58,7 +58,7 @@ const BATCH: usize = 64;
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
-pub struct DirReadDir<E: Executor = Blocking> {
+pub struct ReadDir<E: Executor = Blocking> {
     exec: E,
     /// The listed path, as given.
     path: Arc<Path>,
@@ -98,9 +98,9 @@ impl Source for Listing {
 }
 
 // `E` is never pinned: the stream only ever hands out clones of it.
-impl<E: Executor> Unpin for DirReadDir<E> {}
+impl<E: Executor> Unpin for ReadDir<E> {}
 
-impl<E: Executor> DirReadDir<E> {
+impl<E: Executor> ReadDir<E> {
     /// Opens `path` beneath `root` and reads the first batch: the work of
     /// [`Dir::read_dir`](super::Dir::read_dir), whose caller names the path in errors.
     pub(super) fn open(root: &cap_std::fs::Dir, path: &Path, exec: E) -> io::Result<Self> {
@@ -110,7 +110,7 @@ impl<E: Executor> DirReadDir<E> {
         };
         let mut buf = VecDeque::new();
         let more = listing.fill(&mut buf)?;
-        Ok(DirReadDir {
+        Ok(ReadDir {
             exec,
             path: Arc::from(path),
             prefixed: !path.components().all(|c| c == Component::CurDir),
@@ -167,7 +167,7 @@ impl<E: Executor> DirReadDir<E> {
     }
 }
 
-impl<E: Executor> Stream for DirReadDir<E> {
+impl<E: Executor> Stream for ReadDir<E> {
     type Item = io::Result<DirEntry<E>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -198,9 +198,9 @@ impl<E: Executor> Stream for DirReadDir<E> {
     }
 }
 
-impl<E: Executor> fmt::Debug for DirReadDir<E> {
+impl<E: Executor> fmt::Debug for ReadDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirReadDir")
+        f.debug_struct("ReadDir")
             .field("path", &self.path)
             .field("state", &self.batches.phase())
             .field("buffered", &self.batches.buffered())
@@ -208,7 +208,7 @@ impl<E: Executor> fmt::Debug for DirReadDir<E> {
     }
 }
 
-/// An entry of a directory beneath a [`Dir`](super::Dir), yielded by [`DirReadDir`].
+/// An entry of a directory beneath a [`Dir`](super::Dir), yielded by [`ReadDir`].
 ///
 /// It holds the listed directory's handle: [`metadata`](DirEntry::metadata) looks the entry
 /// up by name in that directory, never by a path from the root, on the listing's executor.

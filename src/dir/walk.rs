@@ -14,17 +14,21 @@ use crate::error;
 use crate::executor::batch::{Batches, Source};
 use crate::executor::{Blocking, Executor};
 
+mod entry;
+
+pub use self::entry::WalkEntry;
+
 /// Items taken from the walk per hand-off: the stream never buffers more.
 const BATCH: usize = 128;
 
-/// A recursive walk beneath a [`Dir`](super::Dir), a [`Stream`] of [`DirWalkEntry`]: returned by
+/// A recursive walk beneath a [`Dir`](super::Dir), a [`Stream`] of [`WalkEntry`]: returned by
 /// [`Dir::walk`](super::Dir::walk). The confined counterpart of [`fs::walk`](crate::fs::walk).
 ///
 /// The walk is top-down: the path given to [`Dir::walk`](super::Dir::walk) comes first
 /// (depth 0), then every entry below it, each directory before its contents. Paths are
 /// relative to the `Dir`, starting with the path given: `walk("a")` yields `a`, `a/b`,
 /// `a/b/c`, ...; `walk(".")` yields `.`, then `a`, `a/b`, ... Within a directory, entries come
-/// in the order the OS gives unless [`sort_by_file_name`](DirWalk::sort_by_file_name) is set.
+/// in the order the OS gives unless [`sort_by_file_name`](Walk::sort_by_file_name) is set.
 ///
 /// # Symlinks
 ///
@@ -35,11 +39,11 @@ const BATCH: usize = 128;
 /// as every path given to a `Dir` is: symlinks in it that stay inside are followed, and its
 /// entry then has its target's type.
 ///
-/// With [`follow_links(true)`](DirWalk::follow_links), a symlink whose target stays inside
+/// With [`follow_links(true)`](Walk::follow_links), a symlink whose target stays inside
 /// the `Dir` is followed (resolved beneath the `Dir`'s handle, never by looking at its target
 /// as a string); one that would leave it is a `PermissionDenied` item and nothing of what it
 /// points to is read; a link to one of its own ancestors is one error item, so the walk
-/// always ends. See [`follow_links`](DirWalk::follow_links).
+/// always ends. See [`follow_links`](Walk::follow_links).
 ///
 /// # Hand-offs and memory
 ///
@@ -48,9 +52,9 @@ const BATCH: usize = 128;
 /// hand-offs, whatever its shape. Memory is bounded by one batch plus, for each directory on
 /// the current path, its open handle and its listing (two file descriptors per level; in a
 /// tree deeper than the process's file descriptor limit allows, the directories past it are
-/// error items). With [`sort_by_file_name`](DirWalk::sort_by_file_name), the names in each
+/// error items). With [`sort_by_file_name`](Walk::sort_by_file_name), the names in each
 /// directory on the current path are held instead of its listing; with
-/// [`follow_links`](DirWalk::follow_links), the device and inode of each. Never by the size
+/// [`follow_links`](Walk::follow_links), the device and inode of each. Never by the size
 /// of the tree.
 ///
 /// [`Stream::size_hint`]'s lower bound is the number of entries buffered, never more than one
@@ -67,7 +71,7 @@ const BATCH: usize = 128;
 /// - a path given that cannot be walked: missing (`NotFound`), or leading outside the `Dir`
 ///   (`PermissionDenied`, see the [attack table](super::Dir#attacks)). Then it is the only
 ///   item;
-/// - with [`follow_links`](DirWalk::follow_links), a symlink that leads outside the `Dir`, is
+/// - with [`follow_links`](Walk::follow_links), a symlink that leads outside the `Dir`, is
 ///   broken, is part of a loop of links, or points to one of its own ancestors: that one
 ///   item instead of the link's entry.
 ///
@@ -78,7 +82,7 @@ const BATCH: usize = 128;
 /// # Cancel safety
 ///
 /// Polling for the next entry and dropping the future loses nothing: a batch in flight lands
-/// in the stream's buffer when polled again. Dropping the `DirWalk` lets a batch in flight
+/// in the stream's buffer when polled again. Dropping the `Walk` lets a batch in flight
 /// finish on the executor, and the walk is then dropped, closing its directories; no further
 /// hand-off happens.
 ///
@@ -110,7 +114,7 @@ const BATCH: usize = 128;
 /// ```
 #[must_use = "streams do nothing unless polled"]
 #[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
-pub struct DirWalk<E: Executor = Blocking> {
+pub struct Walk<E: Executor = Blocking> {
     exec: E,
     /// The path given, for `Debug`.
     rel: Arc<Path>,
@@ -118,13 +122,13 @@ pub struct DirWalk<E: Executor = Blocking> {
 }
 
 // `E` is never pinned: the stream only ever hands out clones of it.
-impl<E: Executor> Unpin for DirWalk<E> {}
+impl<E: Executor> Unpin for Walk<E> {}
 
-impl<E: Executor> DirWalk<E> {
+impl<E: Executor> Walk<E> {
     /// The walk of `rel` beneath `root`, not started: the work of
     /// [`Dir::walk`](super::Dir::walk).
     pub(super) fn new(root: Arc<cap_std::fs::Dir>, rel: &Path, exec: E) -> Self {
-        DirWalk {
+        Walk {
             exec,
             rel: Arc::from(rel),
             batches: Batches::new(Walker {
@@ -161,7 +165,7 @@ impl<E: Executor> DirWalk<E> {
     /// Yields no entry deeper than `depth`, and does not descend past it: the path given is
     /// depth 0, its entries depth 1, and so on. `max_depth(0)` yields the path given alone.
     ///
-    /// As in `walkdir`, a `max_depth` below an earlier [`min_depth`](DirWalk::min_depth) is
+    /// As in `walkdir`, a `max_depth` below an earlier [`min_depth`](Walk::min_depth) is
     /// raised to it.
     ///
     /// # Panics
@@ -196,7 +200,7 @@ impl<E: Executor> DirWalk<E> {
     /// Yields no entry shallower than `depth` (the walk still goes through them):
     /// `min_depth(1)` leaves out the path given itself.
     ///
-    /// As in `walkdir`, a `min_depth` above an earlier [`max_depth`](DirWalk::max_depth) is
+    /// As in `walkdir`, a `min_depth` above an earlier [`max_depth`](Walk::max_depth) is
     /// lowered to it.
     ///
     /// # Panics
@@ -268,11 +272,11 @@ impl<E: Executor> DirWalk<E> {
 
     /// Follows symlinks that stay inside the [`Dir`](super::Dir) (off by default): a symlink
     /// to a directory is walked like a directory, under the link's name (`in_link -> a` yields
-    /// `in_link/f1`), and the [`file_type`](DirWalkEntry::file_type) of every entry is its
-    /// target's ([`path_is_symlink`](DirWalkEntry::path_is_symlink) still tells the link).
+    /// `in_link/f1`), and the [`file_type`](WalkEntry::file_type) of every entry is its
+    /// target's ([`path_is_symlink`](WalkEntry::path_is_symlink) still tells the link).
     /// Depths count through links as through directories, so
-    /// [`max_depth`](DirWalk::max_depth), [`min_depth`](DirWalk::min_depth) and
-    /// [`sort_by_file_name`](DirWalk::sort_by_file_name) work the same.
+    /// [`max_depth`](Walk::max_depth), [`min_depth`](Walk::min_depth) and
+    /// [`sort_by_file_name`](Walk::sort_by_file_name) work the same.
     ///
     /// Each symlink is resolved beneath the `Dir`'s handle from its path relative to the `Dir`,
     /// as any path given to the `Dir` is (`cap-std`, `openat2(RESOLVE_BENEATH)` where the
@@ -285,7 +289,7 @@ impl<E: Executor> DirWalk<E> {
     /// Loops are found as `walkdir` finds them: when a followed link leads to a directory,
     /// its device and inode numbers (`cap-std`'s [`MetadataExt`](cap_std::fs::MetadataExt),
     /// from the handle the directory is opened as, or from its metadata beneath the root
-    /// when it is not descended into past [`max_depth`](DirWalk::max_depth)) are compared with
+    /// when it is not descended into past [`max_depth`](Walk::max_depth)) are compared with
     /// those of every directory on the current path, the path given included. A link to one
     /// of them (`a/loop -> ..`, `a/b/up -> ../..`) is one error item and is not followed, so
     /// the walk always ends. Elsewhere than on Unix, directories are compared by their
@@ -321,7 +325,7 @@ impl<E: Executor> DirWalk<E> {
     /// # Cancel safety
     ///
     /// A builder: nothing runs until the walk is polled. The walk's own cancel safety is
-    /// [`DirWalk`]'s.
+    /// [`Walk`]'s.
     ///
     /// # Panics
     ///
@@ -382,15 +386,15 @@ impl<E: Executor> DirWalk<E> {
     fn configure(mut self, name: &str, f: impl FnOnce(&mut Walker)) -> Self {
         let mut walker = self
             .batches
-            .into_unstarted(&format!("DirWalk::{name}"), "walk");
+            .into_unstarted(&format!("Walk::{name}"), "walk");
         f(&mut walker);
         self.batches = Batches::new(walker);
         self
     }
 }
 
-impl<E: Executor> Stream for DirWalk<E> {
-    type Item = io::Result<DirWalkEntry>;
+impl<E: Executor> Stream for Walk<E> {
+    type Item = io::Result<WalkEntry>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -404,15 +408,15 @@ impl<E: Executor> Stream for DirWalk<E> {
     }
 }
 
-impl<E: Executor> FusedStream for DirWalk<E> {
+impl<E: Executor> FusedStream for Walk<E> {
     fn is_terminated(&self) -> bool {
         self.batches.is_done()
     }
 }
 
-impl<E: Executor> fmt::Debug for DirWalk<E> {
+impl<E: Executor> fmt::Debug for Walk<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirWalk")
+        f.debug_struct("Walk")
             .field("path", &self.rel)
             .field("state", &self.batches.phase())
             .field("buffered", &self.batches.buffered())
@@ -568,7 +572,7 @@ impl Frame {
 }
 
 impl Source for Walker {
-    type Item = io::Result<DirWalkEntry>;
+    type Item = io::Result<WalkEntry>;
 
     fn fill(mut self, buf: &mut VecDeque<Self::Item>) -> io::Result<Option<Self>> {
         while buf.len() < BATCH {
@@ -583,7 +587,7 @@ impl Source for Walker {
 
 impl Walker {
     /// The next item, whatever its depth; `None` when the walk is over.
-    fn next(&mut self) -> Option<io::Result<DirWalkEntry>> {
+    fn next(&mut self) -> Option<io::Result<WalkEntry>> {
         loop {
             if let Some(err) = self.pending.take() {
                 return Some(Err(err));
@@ -633,7 +637,7 @@ impl Walker {
                 }
             }
             if depth >= self.min_depth {
-                return Some(Ok(DirWalkEntry {
+                return Some(Ok(WalkEntry {
                     path,
                     depth,
                     file_type,
@@ -690,7 +694,7 @@ impl Walker {
     }
 
     /// Looks at the path given: its entry, if yielded, and its directory opened.
-    fn start(&mut self) -> Option<io::Result<DirWalkEntry>> {
+    fn start(&mut self) -> Option<io::Result<WalkEntry>> {
         let file_type = match self.root.metadata(&self.rel) {
             Ok(meta) => meta.file_type(),
             Err(e) => return Some(Err(error::path("walk", &self.rel, e))),
@@ -714,7 +718,7 @@ impl Walker {
             }
         }
         (self.min_depth == 0).then(|| {
-            Ok(DirWalkEntry {
+            Ok(WalkEntry {
                 path: self.rel.clone(),
                 depth: 0,
                 file_type,
@@ -754,183 +758,4 @@ fn open_child(parent: &cap_std::fs::Dir, name: &OsStr) -> io::Result<cap_std::fs
 #[cfg(not(unix))]
 fn open_child(parent: &cap_std::fs::Dir, name: &OsStr) -> io::Result<cap_std::fs::Dir> {
     parent.open_dir(name)
-}
-
-/// An entry found by [`Dir::walk`](super::Dir::walk): its path relative to the `Dir`, its
-/// depth and its file type, all known without a hand-off.
-///
-/// The shape of [`fs::WalkEntry`](crate::fs::WalkEntry), with `cap-std`'s
-/// [`FileType`].
-///
-/// # Examples
-///
-/// ```
-/// use aiofiles::Dir;
-/// use futures::StreamExt;
-///
-/// # futures::executor::block_on(async {
-/// let tmp = tempfile::tempdir()?;
-/// std::fs::create_dir(tmp.path().join("sub"))?;
-/// std::fs::write(tmp.path().join("sub/a.txt"), "abc")?;
-/// let root = Dir::open_ambient(tmp.path()).await?;
-/// let entry = root.walk("sub").min_depth(1).next().await.unwrap()?;
-/// assert_eq!(entry.path(), std::path::Path::new("sub/a.txt"));
-/// assert_eq!(entry.file_name(), "a.txt");
-/// assert_eq!(entry.depth(), 1);
-/// assert!(entry.file_type().is_file());
-/// assert_eq!(root.read(entry.path()).await?, b"abc");
-/// # std::io::Result::Ok(()) }).unwrap();
-/// ```
-#[derive(Clone, Debug)]
-#[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
-pub struct DirWalkEntry {
-    path: PathBuf,
-    depth: usize,
-    file_type: FileType,
-    path_is_symlink: bool,
-}
-
-impl DirWalkEntry {
-    /// The entry's path relative to the [`Dir`](super::Dir): the path given to
-    /// [`Dir::walk`](super::Dir::walk) joined with the names below it (just the names when it
-    /// was `.`). Give it back to that `Dir` to open the entry.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::Dir;
-    /// use futures::TryStreamExt;
-    /// use std::path::PathBuf;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let tmp = tempfile::tempdir()?;
-    /// std::fs::create_dir_all(tmp.path().join("a/b"))?;
-    /// let root = Dir::open_ambient(tmp.path()).await?;
-    /// let paths: Vec<PathBuf> = root.walk(".").map_ok(|e| e.path().to_owned()).try_collect().await?;
-    /// assert_eq!(paths, [PathBuf::from("."), PathBuf::from("a"), PathBuf::from("a/b")]);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The path, by value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::dir::DirWalkEntry;
-    /// use aiofiles::Dir;
-    /// use futures::TryStreamExt;
-    /// use std::path::PathBuf;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let tmp = tempfile::tempdir()?;
-    /// std::fs::write(tmp.path().join("f"), "")?;
-    /// let root = Dir::open_ambient(tmp.path()).await?;
-    /// let paths: Vec<PathBuf> = root.walk("f").map_ok(DirWalkEntry::into_path).try_collect().await?;
-    /// assert_eq!(paths, [PathBuf::from("f")]);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn into_path(self) -> PathBuf {
-        self.path
-    }
-
-    /// How far below the path given the entry is: 0 for that path itself, 1 for its entries,
-    /// and so on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::Dir;
-    /// use futures::TryStreamExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let tmp = tempfile::tempdir()?;
-    /// std::fs::create_dir_all(tmp.path().join("a/b/c"))?;
-    /// let root = Dir::open_ambient(tmp.path()).await?;
-    /// let depths: Vec<_> = root.walk("a").map_ok(|e| e.depth()).try_collect().await?;
-    /// assert_eq!(depths, [0, 1, 2]);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn depth(&self) -> usize {
-        self.depth
-    }
-
-    /// The entry's file type, without following symlinks, unless the walk
-    /// [follows links](DirWalk::follow_links) (then the target's type): `cap-std`'s
-    /// [`FileType`], which has the methods of std's. For the path given itself, its target's
-    /// type when it is a symlink that stays inside the `Dir`, either way.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::Dir;
-    /// use futures::StreamExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let tmp = tempfile::tempdir()?;
-    /// std::os::unix::fs::symlink("/etc", tmp.path().join("link"))?;
-    /// let root = Dir::open_ambient(tmp.path()).await?;
-    /// let entry = root.walk(".").min_depth(1).next().await.unwrap()?;
-    /// assert!(entry.file_type().is_symlink()); // and nothing of /etc is walked
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn file_type(&self) -> FileType {
-        self.file_type
-    }
-
-    /// Whether the entry itself is a symlink, even when the walk
-    /// [follows links](DirWalk::follow_links) and [`file_type`](DirWalkEntry::file_type) is the
-    /// target's. For the path given, whether its last component is a symlink.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::Dir;
-    /// use futures::TryStreamExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let tmp = tempfile::tempdir()?;
-    /// std::fs::write(tmp.path().join("target"), "")?;
-    /// std::os::unix::fs::symlink("target", tmp.path().join("link"))?;
-    /// let root = Dir::open_ambient(tmp.path()).await?;
-    /// let found: Vec<_> = root
-    ///     .walk(".")
-    ///     .min_depth(1)
-    ///     .follow_links(true)
-    ///     .sort_by_file_name()
-    ///     .map_ok(|e| (e.file_name().to_owned(), e.file_type().is_file(), e.path_is_symlink()))
-    ///     .try_collect()
-    ///     .await?;
-    /// assert_eq!(found, [("link".into(), true, true), ("target".into(), true, false)]);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn path_is_symlink(&self) -> bool {
-        self.path_is_symlink
-    }
-
-    /// The entry's bare name: the last component of its [`path`](DirWalkEntry::path), or the
-    /// whole path when it has none (`.`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::Dir;
-    /// use futures::StreamExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let tmp = tempfile::tempdir()?;
-    /// std::fs::write(tmp.path().join("name.txt"), "")?;
-    /// let root = Dir::open_ambient(tmp.path()).await?;
-    /// let mut walk = root.walk(".");
-    /// assert_eq!(walk.next().await.unwrap()?.file_name(), ".");
-    /// assert_eq!(walk.next().await.unwrap()?.file_name(), "name.txt");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn file_name(&self) -> &OsStr {
-        self.path
-            .file_name()
-            .unwrap_or_else(|| self.path.as_os_str())
-    }
 }

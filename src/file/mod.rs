@@ -3,9 +3,12 @@
 mod chunks;
 mod job;
 mod lock;
+mod meta;
 mod open;
 mod open_options;
+mod positional;
 mod state;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod times;
@@ -14,21 +17,17 @@ mod tokio;
 
 use std::borrow::Cow;
 use std::fmt;
-use std::fs::{self as stdfs, Metadata, Permissions};
+use std::fs as stdfs;
 use std::future::{poll_fn, Future};
-use std::io::{self, SeekFrom};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-
-use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 pub use self::chunks::{Chunks, IntoChunks};
 pub use self::open::Open;
 pub use self::open_options::{open, OpenOptions};
 
-use self::job::{retry, Action, Outcome, Shared};
+use self::job::{Action, Outcome, Shared};
 pub(crate) use self::state::Buffering;
 use self::state::Core;
 use crate::executor::{Blocking, Executor, Op};
@@ -423,90 +422,6 @@ impl<E: Executor> File<E> {
         Op::new(move || f(&shared)).on(self.core.exec.clone())
     }
 
-    /// Queries the file's metadata (`fstat`). Async version of [`std::fs::File::metadata`].
-    ///
-    /// It reports what the OS has: writes still buffered in the `File` are not counted.
-    ///
-    /// # Errors
-    ///
-    /// As [`std::fs::File::metadata`], with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// Nothing changes; dropping the future discards the result.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures::AsyncWriteExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let mut file = aiofiles::open(dir.path().join("a"), "w").await?;
-    /// file.write_all(b"12345").await?;
-    /// file.flush().await?;
-    /// assert_eq!(file.metadata().await?.len(), 5);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn metadata(&self) -> impl Future<Output = io::Result<Metadata>> + Send + 'static {
-        self.on_file(|shared| {
-            shared
-                .file
-                .metadata()
-                .map_err(|e| shared.error("read metadata of", e))
-        })
-    }
-
-    /// Changes the file's permissions (`fchmod`). Async version of
-    /// [`std::fs::File::set_permissions`].
-    ///
-    /// # Errors
-    ///
-    /// As [`std::fs::File::set_permissions`], with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// Once polled, the change happens even if the future is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let file = aiofiles::open(dir.path().join("a"), "w").await?;
-    /// let mut perms = file.metadata().await?.permissions();
-    /// perms.set_readonly(true);
-    /// file.set_permissions(perms).await?;
-    /// assert!(file.metadata().await?.permissions().readonly());
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn set_permissions(
-        &self,
-        perm: Permissions,
-    ) -> impl Future<Output = io::Result<()>> + Send + 'static {
-        self.on_file(move |shared| {
-            shared
-                .file
-                .set_permissions(perm)
-                .map_err(|e| shared.error("set permissions of", e))
-        })
-    }
-
-    /// Whether the file is a terminal: Python's `isatty()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let file = aiofiles::open(dir.path().join("a"), "w").await?;
-    /// assert!(!file.is_terminal());
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn is_terminal(&self) -> bool {
-        std::io::IsTerminal::is_terminal(&self.core.shared.file)
-    }
-
     /// Runs one job for this caller: waits for the file to be idle, then writes buffered data
     /// and does `action`, in one hand-off.
     async fn hop(&mut self, action: Action) -> io::Result<Outcome> {
@@ -519,222 +434,6 @@ impl<E: Executor> File<E> {
             self.core.poll_own(cx)
         })
         .await
-    }
-
-    /// Reads everything from the position to the end of the file, appending it to `buf`; returns
-    /// how many bytes were read.
-    ///
-    /// One hand-off: the buffer is sized from the file's metadata in the same call; none at
-    /// all when the read-ahead already holds the rest of the file (a small file just opened).
-    /// This inherent method is what `file.read_to_end(..)` calls, ahead of `AsyncReadExt`'s.
-    ///
-    /// # Errors
-    ///
-    /// A pending write error, or the read's own, with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: until it completes, `buf` is untouched and nothing is consumed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, vec![7u8; 100_000])?;
-    /// let mut file = aiofiles::open(&path, "rb").await?;
-    /// let mut buf = Vec::new();
-    /// assert_eq!(file.read_to_end(&mut buf).await?, 100_000);
-    /// assert!(buf.iter().all(|&b| b == 7));
-    /// assert_eq!(file.read_to_end(&mut buf).await?, 0);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let data = match self.core.take_to_eof() {
-            Some(data) => data,
-            None => match self.hop(Action::ReadToEnd { buf: Vec::new() }).await? {
-                Outcome::Data(data) => data,
-                _ => unreachable!("read_to_end yields data"),
-            },
-        };
-        let n = data.len();
-        if buf.is_empty() {
-            *buf = data;
-        } else {
-            buf.extend_from_slice(&data);
-        }
-        Ok(n)
-    }
-
-    /// Reads everything from the position to the end of the file as UTF-8, appending it to
-    /// `buf`; returns how many bytes were read. One hand-off, like
-    /// [`read_to_end`](File::read_to_end).
-    ///
-    /// # Errors
-    ///
-    /// [`InvalidData`](io::ErrorKind::InvalidData) when the bytes are not UTF-8 (then `buf`
-    /// is unchanged, and the bytes are consumed); otherwise as
-    /// [`read_to_end`](File::read_to_end).
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: until it completes, `buf` is untouched and nothing is consumed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a.txt");
-    /// std::fs::write(&path, "héllo")?;
-    /// let mut text = String::new();
-    /// aiofiles::open(&path, "r").await?.read_to_string(&mut text).await?;
-    /// assert_eq!(text, "héllo");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
-        let mut bytes = Vec::new();
-        let n = self.read_to_end(&mut bytes).await?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            let err = io::Error::new(
-                io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            );
-            self.core.shared.error("read", err)
-        })?;
-        if buf.is_empty() {
-            *buf = text;
-        } else {
-            buf.push_str(&text);
-        }
-        Ok(n)
-    }
-
-    /// Sets the file's length, as [`std::fs::File::set_len`]: truncates, or extends with
-    /// zeros. Buffered writes are written first; the position does not change.
-    ///
-    /// # Errors
-    ///
-    /// A pending write error, or `ftruncate`'s, with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// Once its hand-off has started, the change happens even if the future is dropped, and
-    /// the next call waits for it. Dropped while it still waited for an earlier operation of
-    /// the file to finish (one whose future was dropped), nothing happens.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// let mut file = aiofiles::open(&path, "w").await?;
-    /// file.set_len(10).await?;
-    /// assert_eq!(std::fs::read(&path)?, [0; 10]);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
-        self.hop(Action::SetLen(size)).await.map(drop)
-    }
-
-    /// Resizes the file to `size`, or to the current position when `None`: Python's
-    /// `truncate()`. Buffered writes are written first, the position does not change, and the
-    /// new size is returned.
-    ///
-    /// # Errors
-    ///
-    /// As [`set_len`](File::set_len).
-    ///
-    /// # Cancel safety
-    ///
-    /// As [`set_len`](File::set_len).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures::{AsyncSeekExt, AsyncWriteExt};
-    /// use std::io::SeekFrom;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// let mut file = aiofiles::open(&path, "w").await?;
-    /// file.write_all(b"hello world").await?;
-    /// file.seek(SeekFrom::Start(5)).await?;
-    /// assert_eq!(file.truncate(None).await?, 5);
-    /// assert_eq!(file.stream_position().await?, 5);
-    /// assert_eq!(std::fs::read(&path)?, b"hello");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub async fn truncate(&mut self, size: Option<u64>) -> io::Result<u64> {
-        let size = match size {
-            Some(size) => size,
-            None => poll_fn(|cx| self.core.poll_seek(cx, SeekFrom::Current(0))).await?,
-        };
-        self.hop(Action::SetLen(size)).await?;
-        Ok(size)
-    }
-
-    /// Writes buffered data, then flushes the file's data and metadata to the device
-    /// (`fsync`). Async version of [`std::fs::File::sync_all`].
-    ///
-    /// # Errors
-    ///
-    /// A write error, or `fsync`'s, with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// As [`set_len`](File::set_len): once its hand-off has started, the sync happens even if
-    /// the future is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures::AsyncWriteExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// let mut file = aiofiles::open(&path, "w").await?;
-    /// file.write_all(b"durable").await?;
-    /// file.sync_all().await?;
-    /// assert_eq!(std::fs::read(&path)?, b"durable");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub async fn sync_all(&mut self) -> io::Result<()> {
-        self.hop(Action::SyncAll).await.map(drop)
-    }
-
-    /// Writes buffered data, then flushes the file's data to the device (`fdatasync`). Async
-    /// version of [`std::fs::File::sync_data`].
-    ///
-    /// # Errors
-    ///
-    /// A write error, or `fdatasync`'s, with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// As [`set_len`](File::set_len): once its hand-off has started, the sync happens even if
-    /// the future is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures::AsyncWriteExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// let mut file = aiofiles::open(&path, "w").await?;
-    /// file.write_all(b"data").await?;
-    /// file.sync_data().await?;
-    /// assert_eq!(std::fs::read(&path)?, b"data");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub async fn sync_data(&mut self) -> io::Result<()> {
-        self.hop(Action::SyncData).await.map(drop)
     }
 
     /// A second `File` on a duplicate of the descriptor, as [`std::fs::File::try_clone`],
@@ -889,169 +588,6 @@ impl<E: Executor> File<E> {
             None => result,
         }
     }
-
-    /// Reads up to `len` bytes at `offset` (`pread`), without moving the position; short only
-    /// at the end of the file.
-    ///
-    /// Takes `&self`: many tasks can read and write one `File` at distinct offsets at once.
-    /// Goes straight to the OS: writes still buffered in the `File` are not seen.
-    ///
-    /// # Errors
-    ///
-    /// As [`std::os::unix::fs::FileExt::read_at`], with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// Nothing changes; dropping the future discards the bytes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "0123456789")?;
-    /// let file = aiofiles::open(&path, "r").await?;
-    /// let (a, b) = futures::try_join!(file.read_at(2, 3), file.read_at(8, 10))?;
-    /// assert_eq!(a, b"234");
-    /// assert_eq!(b, b"89"); // short at the end
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    #[cfg(unix)]
-    #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn read_at(
-        &self,
-        offset: u64,
-        len: usize,
-    ) -> impl Future<Output = io::Result<Vec<u8>>> + Send + 'static {
-        self.on_file(move |shared| shared.read_at(offset, len))
-    }
-
-    /// Reads exactly `len` bytes at `offset`, without moving the position.
-    ///
-    /// # Errors
-    ///
-    /// [`UnexpectedEof`](io::ErrorKind::UnexpectedEof) when the file ends first; otherwise as
-    /// [`read_at`](File::read_at).
-    ///
-    /// # Cancel safety
-    ///
-    /// Nothing changes; dropping the future discards the bytes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "0123456789")?;
-    /// let file = aiofiles::open(&path, "r").await?;
-    /// assert_eq!(file.read_exact_at(4, 2).await?, b"45");
-    /// let err = file.read_exact_at(8, 5).await.unwrap_err();
-    /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    #[cfg(unix)]
-    #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn read_exact_at(
-        &self,
-        offset: u64,
-        len: usize,
-    ) -> impl Future<Output = io::Result<Vec<u8>>> + Send + 'static {
-        self.on_file(move |shared| {
-            use std::os::unix::fs::FileExt;
-            let mut buf = vec![0; len];
-            shared
-                .file
-                .read_exact_at(&mut buf, offset)
-                .map_err(|e| shared.error("read", e))?;
-            Ok(buf)
-        })
-    }
-
-    /// Writes `data` at `offset` (`pwrite`, one call), without moving the position; returns
-    /// how many bytes were written.
-    ///
-    /// Goes straight to the OS, past the `File`'s write buffer; the `File`'s later reads see
-    /// what it wrote (its read-ahead is dropped). On Linux, a file opened for
-    /// appending appends whatever the offset (`pwrite(2)`).
-    ///
-    /// # Errors
-    ///
-    /// As [`std::os::unix::fs::FileExt::write_at`], with the path in the message.
-    ///
-    /// # Cancel safety
-    ///
-    /// Once polled, the write happens even if the future is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "..........")?;
-    /// let file = aiofiles::open(&path, "r+").await?;
-    /// futures::try_join!(file.write_all_at(0, b"ab"), file.write_all_at(8, b"yz"))?;
-    /// assert_eq!(file.write_at(4, b"mn").await?, 2);
-    /// assert_eq!(std::fs::read(&path)?, b"ab..mn..yz");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    #[cfg(unix)]
-    #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn write_at(
-        &self,
-        offset: u64,
-        data: &[u8],
-    ) -> impl Future<Output = io::Result<usize>> + Send + 'static {
-        let data = data.to_vec();
-        self.core.shared.changed();
-        self.on_file(move |shared| {
-            use std::os::unix::fs::FileExt;
-            let written = retry(|| shared.file.write_at(&data, offset));
-            shared.changed();
-            written.map_err(|e| shared.error("write", e))
-        })
-    }
-
-    /// Writes all of `data` at `offset`, without moving the position.
-    ///
-    /// # Errors
-    ///
-    /// As [`write_at`](File::write_at); [`WriteZero`](io::ErrorKind::WriteZero) if the OS
-    /// stops accepting bytes.
-    ///
-    /// # Cancel safety
-    ///
-    /// Once polled, the write happens even if the future is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// let file = aiofiles::open(&path, "w").await?;
-    /// file.write_all_at(3, b"xyz").await?;
-    /// assert_eq!(std::fs::read(&path)?, b"\0\0\0xyz");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    #[cfg(unix)]
-    #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn write_all_at(
-        &self,
-        offset: u64,
-        data: &[u8],
-    ) -> impl Future<Output = io::Result<()>> + Send + 'static {
-        let data = data.to_vec();
-        self.core.shared.changed();
-        self.on_file(move |shared| {
-            use std::os::unix::fs::FileExt;
-            let written = shared.file.write_all_at(&data, offset);
-            shared.changed();
-            written.map_err(|e| shared.error("write", e))
-        })
-    }
 }
 
 /// The Python mode and the append flag of an open descriptor.
@@ -1089,54 +625,5 @@ impl<E: Executor> fmt::Debug for File<E> {
             .field("mode", &self.mode)
             .field("state", &self.core)
             .finish()
-    }
-}
-
-impl<E: Executor> AsyncRead for File<E> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_read(cx, buf)
-    }
-}
-
-impl<E: Executor> AsyncBufRead for File<E> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.get_mut().core.poll_fill_buf(cx, 0)
-    }
-
-    fn consume(mut self: Pin<&mut Self>, amt: usize) {
-        self.core.consume(amt);
-    }
-}
-
-impl<E: Executor> AsyncWrite for File<E> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-
-    /// Flushes; the descriptor closes when the `File` is dropped (see [`File::close`]).
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-}
-
-impl<E: Executor> AsyncSeek for File<E> {
-    fn poll_seek(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        pos: SeekFrom,
-    ) -> Poll<io::Result<u64>> {
-        self.core.poll_seek(cx, pos)
     }
 }
