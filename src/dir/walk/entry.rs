@@ -107,7 +107,7 @@ impl WalkEntry {
     }
 
     /// The entry's file type, without following symlinks, unless the walk
-    /// [follows links](Walk::follow_links) (then the target's type): `cap-std`'s
+    /// [follows links](super::Walk::follow_links) (then the target's type): `cap-std`'s
     /// [`FileType`], which has the methods of std's. For the path given itself, its target's
     /// type when it is a symlink that stays inside the `Dir`, either way.
     ///
@@ -130,7 +130,7 @@ impl WalkEntry {
     }
 
     /// Whether the entry itself is a symlink, even when the walk
-    /// [follows links](Walk::follow_links) and [`file_type`](WalkEntry::file_type) is the
+    /// [follows links](super::Walk::follow_links) and [`file_type`](WalkEntry::file_type) is the
     /// target's. For the path given, whether its last component is a symlink.
     ///
     /// # Examples
