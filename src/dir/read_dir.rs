@@ -5,13 +5,12 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
 use cap_std::fs::{FileType, Metadata};
 use futures_core::Stream;
 
 use crate::error::Context as _;
-use crate::executor::batch::{Batches, Source};
+use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor, Op};
 
 /// Entries fetched per hand-off.
@@ -58,13 +57,13 @@ const BATCH: usize = 64;
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
+#[must_use = "streams do nothing unless polled"]
 pub struct ReadDir<E: Executor = Blocking> {
-    exec: E,
     /// The listed path, as given.
     path: Arc<Path>,
     /// Whether entries' paths start with `path` (not when it is `.`).
     prefixed: bool,
-    batches: Batches<Listing, E>,
+    listing: Batched<Listing, E>,
 }
 
 /// An entry as the pool thread read it.
@@ -111,10 +110,9 @@ impl<E: Executor> ReadDir<E> {
         let mut buf = VecDeque::new();
         let more = listing.fill(&mut buf)?;
         Ok(ReadDir {
-            exec,
             path: Arc::from(path),
             prefixed: !path.components().all(|c| c == Component::CurDir),
-            batches: Batches::resume(more, buf),
+            listing: Batched::resume(more, buf, exec),
         })
     }
 
@@ -132,7 +130,7 @@ impl<E: Executor> ReadDir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn executor(&self) -> &E {
-        &self.exec
+        self.listing.executor()
     }
 
     /// The next entry, or `None` at the end: the same as `StreamExt::next` without the import,
@@ -167,43 +165,24 @@ impl<E: Executor> ReadDir<E> {
     }
 }
 
-impl<E: Executor> Stream for ReadDir<E> {
-    type Item = io::Result<DirEntry<E>>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Err(e) = ready!(this.batches.poll_fill(&this.exec, cx)) {
-            return Poll::Ready(Some(Err(e)));
-        }
-        let item = this.batches.pop().map(|raw| {
-            raw.map(|raw| {
-                let name = raw.entry.file_name();
-                let path = match this.prefixed {
-                    true => this.path.join(&name),
-                    false => PathBuf::from(name),
-                };
-                DirEntry {
-                    entry: Arc::new(raw.entry),
-                    path,
-                    file_type: raw.file_type,
-                    exec: this.exec.clone(),
-                }
-            })
-        });
-        Poll::Ready(item)
+batched_stream!(ReadDir => DirEntry<E>, listing, |this, raw, exec| raw.map(|raw| {
+    let name = raw.entry.file_name();
+    let path = match this.prefixed {
+        true => this.path.join(&name),
+        false => PathBuf::from(name),
+    };
+    DirEntry {
+        entry: Arc::new(raw.entry),
+        path,
+        file_type: raw.file_type,
+        exec: exec.clone(),
     }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.batches.size_hint()
-    }
-}
+}));
 
 impl<E: Executor> fmt::Debug for ReadDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadDir")
-            .field("path", &self.path)
-            .field("state", &self.batches.phase())
-            .field("buffered", &self.batches.buffered())
+        self.listing
+            .fields(f.debug_struct("ReadDir").field("path", &self.path))
             .finish()
     }
 }

@@ -1,13 +1,8 @@
 use std::fmt;
-use std::io;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
-use futures_core::{FusedStream, Stream};
-
-use crate::executor::batch::Batches;
+use crate::executor::batch::{batched_stream, Batched};
 use crate::executor::{Blocking, Executor};
 
 mod entry;
@@ -19,7 +14,7 @@ use self::walker::Walker;
 /// Items taken from the walk per hand-off: the stream never buffers more.
 const BATCH: usize = 128;
 
-/// A recursive walk beneath a [`Dir`](super::Dir), a [`Stream`] of [`WalkEntry`]: returned by
+/// A recursive walk beneath a [`Dir`](super::Dir), a [`Stream`](futures_core::Stream) of [`WalkEntry`]: returned by
 /// [`Dir::walk`](super::Dir::walk). The confined counterpart of [`fs::walk`](crate::fs::walk).
 ///
 /// The walk is top-down: the path given to [`Dir::walk`](super::Dir::walk) comes first
@@ -55,7 +50,7 @@ const BATCH: usize = 128;
 /// [`follow_links`](Walk::follow_links), the device and inode of each. Never by the size
 /// of the tree.
 ///
-/// [`Stream::size_hint`]'s lower bound is the number of entries buffered, never more than one
+/// [`Stream::size_hint`](futures_core::Stream::size_hint)'s lower bound is the number of entries buffered, never more than one
 /// batch.
 ///
 /// # Errors
@@ -73,7 +68,7 @@ const BATCH: usize = 128;
 ///   broken, is part of a loop of links, or points to one of its own ancestors: that one
 ///   item instead of the link's entry.
 ///
-/// Errors keep the [`kind`](io::Error::kind) of the OS error, name the path relative to the
+/// Errors keep the [`kind`](std::io::Error::kind) of the OS error, name the path relative to the
 /// `Dir` and give the original error as [`source`](std::error::Error::source):
 /// ``failed to walk `a/locked`: Permission denied (os error 13)``.
 ///
@@ -113,10 +108,9 @@ const BATCH: usize = 128;
 #[must_use = "streams do nothing unless polled"]
 #[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
 pub struct Walk<E: Executor = Blocking> {
-    exec: E,
     /// The path given, for `Debug`.
     rel: Arc<Path>,
-    batches: Batches<Walker, E>,
+    walker: Batched<Walker, E>,
 }
 
 // `E` is never pinned: the stream only ever hands out clones of it.
@@ -127,9 +121,8 @@ impl<E: Executor> Walk<E> {
     /// [`Dir::walk`](super::Dir::walk).
     pub(super) fn new(root: Arc<cap_std::fs::Dir>, rel: &Path, exec: E) -> Self {
         Walk {
-            exec,
             rel: Arc::from(rel),
-            batches: Batches::new(Walker::new(root, rel)),
+            walker: Batched::new(Walker::new(root, rel), exec),
         }
     }
 
@@ -147,7 +140,7 @@ impl<E: Executor> Walk<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn executor(&self) -> &E {
-        &self.exec
+        self.walker.executor()
     }
 
     /// Yields no entry deeper than `depth`, and does not descend past it: the path given is
@@ -297,13 +290,13 @@ impl<E: Executor> Walk<E> {
     /// On, each of these symlinks is one `Err` item in place of its entry, naming the link's
     /// path relative to the `Dir` and nothing of where it points, and the walk goes on:
     ///
-    /// - leading outside the `Dir`: [`PermissionDenied`](io::ErrorKind::PermissionDenied),
+    /// - leading outside the `Dir`: [`PermissionDenied`](std::io::ErrorKind::PermissionDenied),
     ///   ``failed to walk `out`: a path led outside of the filesystem``, the same whether
     ///   or not the target exists outside;
-    /// - broken: [`NotFound`](io::ErrorKind::NotFound);
+    /// - broken: [`NotFound`](std::io::ErrorKind::NotFound);
     /// - a loop of links (`x -> y`, `y -> x`): the OS's "Too many levels of symbolic links"
-    ///   (`ELOOP` as the source's [`raw_os_error`](io::Error::raw_os_error));
-    /// - to one of its own ancestors: [`Other`](io::ErrorKind::Other), as
+    ///   (`ELOOP` as the source's [`raw_os_error`](std::io::Error::raw_os_error));
+    /// - to one of its own ancestors: [`Other`](std::io::ErrorKind::Other), as
     ///   [`fs::walk`](crate::fs::walk)'s loops, ``failed to walk `a/loop`: a symlink loop:
     ///   it points to its ancestor `.` ``.
     ///
@@ -372,42 +365,22 @@ impl<E: Executor> Walk<E> {
 
     /// Changes an option before the walk starts.
     fn configure(mut self, name: &str, f: impl FnOnce(&mut Walker)) -> Self {
-        let mut walker = self
-            .batches
-            .into_unstarted(&format!("Walk::{name}"), "walk");
-        f(&mut walker);
-        self.batches = Batches::new(walker);
+        self.walker
+            .configure(&format!("Walk::{name}"), "walk", |mut walker| {
+                f(&mut walker);
+                walker
+            });
         self
     }
 }
 
-impl<E: Executor> Stream for Walk<E> {
-    type Item = io::Result<WalkEntry>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        // An executor that lost a batch ends the walk: the walk itself went with it.
-        ready!(this.batches.poll_fill(&this.exec, cx))?;
-        Poll::Ready(this.batches.pop())
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.batches.size_hint()
-    }
-}
-
-impl<E: Executor> FusedStream for Walk<E> {
-    fn is_terminated(&self) -> bool {
-        self.batches.is_done()
-    }
-}
+// An executor that lost a batch ends the walk: the walk itself went with it.
+batched_stream!(Walk => WalkEntry, walker, |this, entry, exec| entry);
 
 impl<E: Executor> fmt::Debug for Walk<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Walk")
-            .field("path", &self.rel)
-            .field("state", &self.batches.phase())
-            .field("buffered", &self.batches.buffered())
+        self.walker
+            .fields(f.debug_struct("Walk").field("path", &self.rel))
             .finish()
     }
 }

@@ -6,6 +6,7 @@
 //! its one batch on the executor and is dropped there.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::future::Future;
 use std::io;
 use std::mem;
@@ -84,6 +85,21 @@ impl<S: Source, E: Executor> Batches<S, E> {
         }
     }
 
+    /// Replaces the source with `change(source)` before the stream starts.
+    ///
+    /// # Panics
+    ///
+    /// As [`into_unstarted`](Batches::into_unstarted).
+    fn change_source(&mut self, method: &str, noun: &str, change: impl FnOnce(S) -> S) {
+        match mem::replace(&mut self.state, State::Idle(None)) {
+            State::Start(source) => self.state = State::Start(change(source)),
+            other => {
+                self.state = other;
+                panic!("`{method}` called after the {noun} was polled");
+            }
+        }
+    }
+
     /// Makes sure the buffer holds an item unless the source is over, fetching a batch on
     /// `exec` if needed.
     pub(crate) fn poll_fill(&mut self, exec: &E, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -146,3 +162,123 @@ impl<S: Source, E: Executor> Batches<S, E> {
         }
     }
 }
+
+/// The shell of every batched stream (directory listings and walks): the executor its
+/// batches are fetched on, and the batches. Each stream keeps only its source, what it adds
+/// to each item, and its builders; [`batched_stream!`] gives it `Stream` and `FusedStream`.
+pub(crate) struct Batched<S: Source, E: Executor> {
+    exec: E,
+    batches: Batches<S, E>,
+}
+
+impl<S: Source, E: Executor> Batched<S, E> {
+    /// A stream of `source`'s items, not started: its first poll hands the source over.
+    pub(crate) fn new(source: S, exec: E) -> Self {
+        Batched {
+            exec,
+            batches: Batches::new(source),
+        }
+    }
+
+    /// A stream whose first batch was read by the hand-off that opened its source.
+    #[cfg_attr(not(feature = "cap-std"), allow(dead_code))]
+    pub(crate) fn resume(source: Option<S>, buf: VecDeque<S::Item>, exec: E) -> Self {
+        Batched {
+            exec,
+            batches: Batches::resume(source, buf),
+        }
+    }
+
+    /// The executor batches are fetched on.
+    pub(crate) fn executor(&self) -> &E {
+        &self.exec
+    }
+
+    /// Changes the source before the stream starts.
+    ///
+    /// # Panics
+    ///
+    /// If the stream was polled already: "`{method}` called after the {noun} was polled".
+    pub(crate) fn configure(&mut self, method: &str, noun: &str, change: impl FnOnce(S) -> S) {
+        self.batches.change_source(method, noun, change);
+    }
+
+    /// The same stream on `exec`.
+    ///
+    /// # Panics
+    ///
+    /// As [`configure`](Batched::configure).
+    pub(crate) fn on<E2: Executor>(self, method: &str, noun: &str, exec: E2) -> Batched<S, E2> {
+        Batched::new(self.batches.into_unstarted(method, noun), exec)
+    }
+
+    /// Ready once an item is buffered or the source is over; the error of a batch the
+    /// executor lost (the source went with it: the stream is over).
+    pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.batches.poll_fill(&self.exec, cx)
+    }
+
+    /// The next item, made the stream's by `make` (given the executor, for items that carry
+    /// it); a lost batch's error as the last item.
+    pub(crate) fn poll_next<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        make: impl FnOnce(S::Item, &E) -> io::Result<T>,
+    ) -> Poll<Option<io::Result<T>>> {
+        if let Err(err) = ready!(self.poll_fill(cx)) {
+            return Poll::Ready(Some(Err(err)));
+        }
+        Poll::Ready(self.batches.pop().map(|item| make(item, &self.exec)))
+    }
+
+    /// `Stream::size_hint`: each buffered item, and more unless the source is over.
+    pub(crate) fn size_hint(&self) -> (usize, Option<usize>) {
+        self.batches.size_hint()
+    }
+
+    /// `FusedStream::is_terminated`.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.batches.is_done()
+    }
+
+    /// Where the stream is and what it holds, for the stream's `Debug`.
+    pub(crate) fn fields<'d, 'a, 'b>(
+        &self,
+        debug: &'d mut fmt::DebugStruct<'a, 'b>,
+    ) -> &'d mut fmt::DebugStruct<'a, 'b> {
+        debug
+            .field("state", &self.batches.phase())
+            .field("buffered", &self.batches.buffered())
+    }
+}
+
+/// `Stream` and `FusedStream` for `$ty<E>`, whose field `$field` is its [`Batched`] shell:
+/// `|$this, $raw, $exec| $make` turns each item of the source into an `io::Result<$item>`.
+macro_rules! batched_stream {
+    ($ty:ident => $item:ty, $field:ident, |$this:ident, $raw:ident, $exec:ident| $make:expr) => {
+        impl<E: $crate::executor::Executor> futures_core::Stream for $ty<E> {
+            type Item = std::io::Result<$item>;
+
+            fn poll_next(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Self::Item>> {
+                #[allow(unused_variables)]
+                let $this = self.get_mut();
+                #[allow(unused_variables)]
+                $this.$field.poll_next(cx, |$raw, $exec| $make)
+            }
+
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.$field.size_hint()
+            }
+        }
+
+        impl<E: $crate::executor::Executor> futures_core::FusedStream for $ty<E> {
+            fn is_terminated(&self) -> bool {
+                self.$field.is_terminated()
+            }
+        }
+    };
+}
+pub(crate) use batched_stream;

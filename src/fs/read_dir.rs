@@ -12,7 +12,7 @@ use std::task::{ready, Context, Poll};
 use futures_core::Stream;
 
 use crate::error::Context as _;
-use crate::executor::batch::{Batches, Source};
+use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor};
 
 /// Entries fetched per hand-off.
@@ -59,8 +59,7 @@ const BATCH: usize = 64;
 #[doc(alias = "scandir")]
 pub fn read_dir<P: AsRef<Path>>(path: P) -> ReadDir {
     ReadDir {
-        exec: Blocking,
-        batches: Batches::new(Listing::Unopened(Arc::from(path.as_ref()))),
+        listing: Batched::new(Listing::Unopened(Arc::from(path.as_ref())), Blocking),
     }
 }
 
@@ -101,9 +100,9 @@ pub fn read_dir<P: AsRef<Path>>(path: P) -> ReadDir {
 /// assert_eq!(count, 100);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
+#[must_use = "streams do nothing unless polled"]
 pub struct ReadDir<E: Executor = Blocking> {
-    exec: E,
-    batches: Batches<Listing, E>,
+    listing: Batched<Listing, E>,
 }
 
 /// The directory being listed: opened by the first hand-off, which also reads the first
@@ -172,8 +171,7 @@ impl<E: Executor> ReadDir<E> {
     /// ```
     pub fn on<E2: Executor>(self, exec: E2) -> ReadDir<E2> {
         ReadDir {
-            exec,
-            batches: Batches::new(self.batches.into_unstarted("ReadDir::on", "listing")),
+            listing: self.listing.on("ReadDir::on", "listing", exec),
         }
     }
 
@@ -187,7 +185,7 @@ impl<E: Executor> ReadDir<E> {
     /// assert_eq!(*aiofiles::fs::read_dir(".").on(Inline).executor(), Inline);
     /// ```
     pub fn executor(&self) -> &E {
-        &self.exec
+        self.listing.executor()
     }
 
     /// The next entry, or `None` at the end: the same as [`StreamExt::next`] without the
@@ -221,29 +219,11 @@ impl<E: Executor> ReadDir<E> {
     }
 }
 
-impl<E: Executor> Stream for ReadDir<E> {
-    type Item = io::Result<DirEntry<E>>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Err(e) = ready!(this.batches.poll_fill(&this.exec, cx)) {
-            return Poll::Ready(Some(Err(e)));
-        }
-        let exec = &this.exec;
-        let item = this.batches.pop().map(|raw| {
-            raw.map(|raw| DirEntry {
-                path: raw.path,
-                file_type: raw.file_type,
-                exec: exec.clone(),
-            })
-        });
-        Poll::Ready(item)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.batches.size_hint()
-    }
-}
+batched_stream!(ReadDir => DirEntry<E>, listing, |this, raw, exec| raw.map(|raw| DirEntry {
+    path: raw.path,
+    file_type: raw.file_type,
+    exec: exec.clone(),
+}));
 
 impl<E: Executor> IntoFuture for ReadDir<E> {
     type Output = io::Result<ReadDir<E>>;
@@ -256,10 +236,7 @@ impl<E: Executor> IntoFuture for ReadDir<E> {
 
 impl<E: Executor> fmt::Debug for ReadDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadDir")
-            .field("state", &self.batches.phase())
-            .field("buffered", &self.batches.buffered())
-            .finish()
+        self.listing.fields(&mut f.debug_struct("ReadDir")).finish()
     }
 }
 
@@ -297,7 +274,7 @@ impl<E: Executor> Future for ReadDirFuture<E> {
             .dir
             .as_mut()
             .expect("`ReadDirFuture` polled after completion");
-        ready!(dir.batches.poll_fill(&dir.exec, cx))?;
+        ready!(dir.listing.poll_fill(cx))?;
         Poll::Ready(Ok(self.dir.take().expect("checked above")))
     }
 }

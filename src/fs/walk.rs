@@ -4,15 +4,12 @@ use std::fmt;
 use std::fs::FileType;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
-use futures_core::{FusedStream, Stream};
 use walkdir::WalkDir;
 
 use crate::error;
-use crate::executor::batch::{Batches, Source};
+use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor};
 
 /// Items taken from the walk per hand-off: the stream never buffers more.
@@ -67,13 +64,15 @@ const BATCH: usize = 128;
 pub fn walk<P: AsRef<Path>>(root: P) -> Walk {
     let root: Arc<Path> = Arc::from(root.as_ref());
     Walk {
-        exec: Blocking,
-        batches: Batches::new(Walking::Unstarted(WalkDir::new(&root), Arc::clone(&root))),
+        walking: Batched::new(
+            Walking::Unstarted(WalkDir::new(&root), Arc::clone(&root)),
+            Blocking,
+        ),
         root,
     }
 }
 
-/// A recursive walk of a directory tree, a [`Stream`] of [`WalkEntry`], returned by [`walk`].
+/// A recursive walk of a directory tree, a [`Stream`](futures_core::Stream) of [`WalkEntry`], returned by [`walk`].
 ///
 /// The walking itself is [`walkdir`](https://docs.rs/walkdir)'s, run on the executor in
 /// batches: each hand-off moves the walk to a pool thread, takes up to 128 entries from it and
@@ -83,7 +82,7 @@ pub fn walk<P: AsRef<Path>>(root: P) -> Walk {
 /// directories are held instead), and with [`sort_by_file_name`](Walk::sort_by_file_name) the
 /// entries of each directory on the current path. Never by the size of the tree.
 ///
-/// [`Stream::size_hint`]'s lower bound is the number of entries buffered, never more than one
+/// [`Stream::size_hint`](futures_core::Stream::size_hint)'s lower bound is the number of entries buffered, never more than one
 /// batch.
 ///
 /// # Errors
@@ -135,9 +134,8 @@ pub fn walk<P: AsRef<Path>>(root: P) -> Walk {
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Walk<E: Executor = Blocking> {
-    exec: E,
     root: Arc<Path>,
-    batches: Batches<Walking, E>,
+    walking: Batched<Walking, E>,
 }
 
 /// The walk: configured until the first hand-off starts it.
@@ -207,9 +205,8 @@ impl<E: Executor> Walk<E> {
     /// ```
     pub fn on<E2: Executor>(self, exec: E2) -> Walk<E2> {
         Walk {
-            exec,
             root: self.root,
-            batches: Batches::new(self.batches.into_unstarted("Walk::on", "walk")),
+            walking: self.walking.on("Walk::on", "walk", exec),
         }
     }
 
@@ -223,7 +220,7 @@ impl<E: Executor> Walk<E> {
     /// assert_eq!(*aiofiles::fs::walk(".").on(Inline).executor(), Inline);
     /// ```
     pub fn executor(&self) -> &E {
-        &self.exec
+        self.walking.executor()
     }
 
     /// Yields no entry deeper than `depth`, and does not descend past it: `root` is depth 0,
@@ -362,41 +359,22 @@ impl<E: Executor> Walk<E> {
     /// Applies a `walkdir` option before the walk starts.
     fn configure(mut self, name: &str, f: impl FnOnce(WalkDir) -> WalkDir) -> Self {
         let method = format!("Walk::{name}");
-        self.batches = match self.batches.into_unstarted(&method, "walk") {
-            Walking::Unstarted(walk, root) => Batches::new(Walking::Unstarted(f(walk), root)),
-            Walking::Started(..) => unreachable!("a walk starts with its first hand-off"),
-        };
+        self.walking
+            .configure(&method, "walk", |walking| match walking {
+                Walking::Unstarted(walk, root) => Walking::Unstarted(f(walk), root),
+                Walking::Started(..) => unreachable!("a walk starts with its first hand-off"),
+            });
         self
     }
 }
 
-impl<E: Executor> Stream for Walk<E> {
-    type Item = io::Result<WalkEntry>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        // An executor that lost a batch ends the walk: the walk itself went with it.
-        ready!(this.batches.poll_fill(&this.exec, cx))?;
-        Poll::Ready(this.batches.pop())
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.batches.size_hint()
-    }
-}
-
-impl<E: Executor> FusedStream for Walk<E> {
-    fn is_terminated(&self) -> bool {
-        self.batches.is_done()
-    }
-}
+// An executor that lost a batch ends the walk: the walk itself went with it.
+batched_stream!(Walk => WalkEntry, walking, |this, entry, exec| entry);
 
 impl<E: Executor> fmt::Debug for Walk<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Walk")
-            .field("root", &self.root)
-            .field("state", &self.batches.phase())
-            .field("buffered", &self.batches.buffered())
+        self.walking
+            .fields(f.debug_struct("Walk").field("root", &self.root))
             .finish()
     }
 }

@@ -3,13 +3,9 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
-use futures_core::{FusedStream, Stream};
-
-use crate::executor::batch::{Batches, Source};
+use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor};
 
 /// Names (plus one per directory) gathered per hand-off before the batch is closed; a batch
@@ -78,14 +74,13 @@ pub fn walk<P: AsRef<Path>>(top: P) -> Walk {
         }],
     };
     Walk {
-        exec: Blocking,
         top: Arc::from(top),
         follow_links: false,
-        batches: Batches::new(cursor),
+        cursor: Batched::new(cursor, Blocking),
     }
 }
 
-/// A walk in the shape of Python's `os.walk`, a [`Stream`] of `(dirpath, dirnames,
+/// A walk in the shape of Python's `os.walk`, a [`Stream`](futures_core::Stream) of `(dirpath, dirnames,
 /// filenames)`, returned by [`walk`].
 ///
 /// Directories are listed on the executor in batches: each hand-off lists whole directories
@@ -94,7 +89,7 @@ pub fn walk<P: AsRef<Path>>(top: P) -> Walk {
 /// directory) plus the paths of the directories still to visit, the subdirectories of the
 /// directories on the current path, as in Python; never by the size of the tree.
 ///
-/// [`Stream::size_hint`]'s lower bound is the number of directories buffered.
+/// [`Stream::size_hint`](futures_core::Stream::size_hint)'s lower bound is the number of directories buffered.
 ///
 /// # Errors
 ///
@@ -127,10 +122,9 @@ pub fn walk<P: AsRef<Path>>(top: P) -> Walk {
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Walk<E: Executor = Blocking> {
-    exec: E,
     top: Arc<Path>,
     follow_links: bool,
-    batches: Batches<Cursor, E>,
+    cursor: Batched<Cursor, E>,
 }
 
 /// Where the walk stands: the directories still to list, the next one last.
@@ -271,10 +265,9 @@ impl<E: Executor> Walk<E> {
     /// ```
     pub fn on<E2: Executor>(self, exec: E2) -> Walk<E2> {
         Walk {
-            exec,
             top: self.top,
             follow_links: self.follow_links,
-            batches: Batches::new(self.batches.into_unstarted("Walk::on", "walk")),
+            cursor: self.cursor.on("Walk::on", "walk", exec),
         }
     }
 
@@ -288,7 +281,7 @@ impl<E: Executor> Walk<E> {
     /// assert_eq!(*aiofiles::os::walk(".").on(Inline).executor(), Inline);
     /// ```
     pub fn executor(&self) -> &E {
-        &self.exec
+        self.cursor.executor()
     }
 
     /// Walks into symlinks to directories too: Python's `followlinks` (off by default).
@@ -325,41 +318,24 @@ impl<E: Executor> Walk<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn follow_links(mut self, yes: bool) -> Self {
-        let mut cursor = self.batches.into_unstarted("Walk::follow_links", "walk");
-        cursor.follow_links = yes;
+        self.cursor
+            .configure("Walk::follow_links", "walk", |mut cursor| {
+                cursor.follow_links = yes;
+                cursor
+            });
         self.follow_links = yes;
-        self.batches = Batches::new(cursor);
         self
     }
 }
 
-impl<E: Executor> Stream for Walk<E> {
-    type Item = io::Result<Triple>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        ready!(this.batches.poll_fill(&this.exec, cx))?;
-        Poll::Ready(this.batches.pop().map(Ok))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.batches.size_hint()
-    }
-}
-
-impl<E: Executor> FusedStream for Walk<E> {
-    fn is_terminated(&self) -> bool {
-        self.batches.is_done()
-    }
-}
+batched_stream!(Walk => Triple, cursor, |this, triple, exec| Ok(triple));
 
 impl<E: Executor> fmt::Debug for Walk<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Walk")
+        let mut debug = f.debug_struct("Walk");
+        debug
             .field("top", &self.top)
-            .field("follow_links", &self.follow_links)
-            .field("state", &self.batches.phase())
-            .field("buffered", &self.batches.buffered())
-            .finish()
+            .field("follow_links", &self.follow_links);
+        self.cursor.fields(&mut debug).finish()
     }
 }
