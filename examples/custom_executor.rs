@@ -50,7 +50,7 @@ impl Executor for Pool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (completer, task) = executor::task();
+        let (completer, task) = executor::remote_task();
         // If the pool is gone the job (and its completer) is dropped: the task then resolves
         // to an error saying the work was lost, instead of hanging.
         let _ = self.jobs.send(Box::new(move || completer.complete(work)));

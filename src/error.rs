@@ -5,27 +5,125 @@
 //! [`source`](std::error::Error::source) is the original error, whose
 //! [`raw_os_error`](io::Error::raw_os_error) is there for code that needs it.
 
+use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+
+/// What an operation was doing when it failed: the one table of the words errors use, so that
+/// the same operation reads the same everywhere (`fs::remove_dir_all` and
+/// `Dir::remove_dir_all` both "remove directory tree").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Read,
+    Write,
+    AtomicWrite,
+    Open,
+    OpenDir,
+    CreateTempFile,
+    CreateTempFileIn,
+    CreateTempDirIn,
+    Rollover,
+    DupStdio,
+    Clone,
+    Seek,
+    SetLen,
+    Sync,
+    Lock,
+    Unlock,
+    Metadata,
+    SetPermissions,
+    SetTimes,
+    CheckExistence,
+    Canonicalize,
+    Copy,
+    Rename,
+    HardLink,
+    Symlink,
+    ReadLink,
+    CreateDir,
+    RemoveFile,
+    RemoveDir,
+    RemoveDirAll,
+    ReadDir,
+    Walk,
+    CurrentDir,
+    Size,
+    AccessTime,
+    ModifiedTime,
+    ChangeTime,
+    StatFs,
+}
+
+impl Operation {
+    /// The words of the error message: ``failed to {words} `{path}`: ...``.
+    const fn words(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::AtomicWrite => "atomically write",
+            Self::Open => "open",
+            Self::OpenDir => "open directory",
+            Self::CreateTempFile => "create a temporary file",
+            Self::CreateTempFileIn => "create a temporary file in",
+            Self::CreateTempDirIn => "create a temporary directory in",
+            Self::Rollover => "roll a spooled file over to disk",
+            Self::DupStdio => "duplicate a standard stream",
+            Self::Clone => "clone",
+            Self::Seek => "seek in",
+            Self::SetLen => "set the length of",
+            Self::Sync => "sync",
+            Self::Lock => "lock",
+            Self::Unlock => "unlock",
+            Self::Metadata => "read metadata of",
+            Self::SetPermissions => "set permissions of",
+            Self::SetTimes => "set the times of",
+            Self::CheckExistence => "check existence of",
+            Self::Canonicalize => "canonicalize",
+            Self::Copy => "copy",
+            Self::Rename => "rename",
+            Self::HardLink => "hard link",
+            Self::Symlink => "symlink",
+            Self::ReadLink => "read link",
+            Self::CreateDir => "create directory",
+            Self::RemoveFile => "remove file",
+            Self::RemoveDir => "remove directory",
+            Self::RemoveDirAll => "remove directory tree",
+            Self::ReadDir => "read directory",
+            Self::Walk => "walk",
+            Self::CurrentDir => "get the current directory",
+            Self::Size => "get the size of",
+            Self::AccessTime => "get the access time of",
+            Self::ModifiedTime => "get the modification time of",
+            Self::ChangeTime => "get the status change time of",
+            Self::StatFs => "get filesystem statistics of",
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.words())
+    }
+}
 
 /// The crate's own error values, carried inside [`io::Error`]s.
 #[derive(Debug, thiserror::Error)]
 enum Error {
     #[error("failed to {op} `{}`: {source}", path.display())]
     Path {
-        op: &'static str,
+        op: Operation,
         path: PathBuf,
         source: io::Error,
     },
     #[error("failed to {op} `{}` to `{}`: {source}", from.display(), to.display())]
     Paths {
-        op: &'static str,
+        op: Operation,
         from: PathBuf,
         to: PathBuf,
         source: io::Error,
     },
     #[error("failed to {op}: {source}")]
-    Op { op: &'static str, source: io::Error },
+    Op { op: Operation, source: io::Error },
     #[error("{0}")]
     WorkLost(&'static str),
     #[error(
@@ -38,7 +136,7 @@ enum Error {
 /// `source` with the operation and the path it failed on.
 #[cold]
 #[inline(never)]
-pub(crate) fn path(op: &'static str, path: &Path, source: io::Error) -> io::Error {
+pub(crate) fn path(op: Operation, path: &Path, source: io::Error) -> io::Error {
     io::Error::new(
         source.kind(),
         Error::Path {
@@ -52,7 +150,7 @@ pub(crate) fn path(op: &'static str, path: &Path, source: io::Error) -> io::Erro
 /// `source` with the operation and the two paths it failed on.
 #[cold]
 #[inline(never)]
-pub(crate) fn paths(op: &'static str, from: &Path, to: &Path, source: io::Error) -> io::Error {
+pub(crate) fn paths(op: Operation, from: &Path, to: &Path, source: io::Error) -> io::Error {
     io::Error::new(
         source.kind(),
         Error::Paths {
@@ -67,7 +165,7 @@ pub(crate) fn paths(op: &'static str, from: &Path, to: &Path, source: io::Error)
 /// `source` with the operation, for operations on no path.
 #[cold]
 #[inline(never)]
-pub(crate) fn op(op: &'static str, source: io::Error) -> io::Error {
+pub(crate) fn op(op: Operation, source: io::Error) -> io::Error {
     io::Error::new(source.kind(), Error::Op { op, source })
 }
 
@@ -91,19 +189,19 @@ pub(crate) fn invalid_mode(mode: &str) -> io::Error {
 /// Adds context to the error of a `std` call.
 pub(crate) trait Context<T> {
     /// Names the operation and its path.
-    fn at(self, op: &'static str, path: &Path) -> io::Result<T>;
+    fn at(self, op: Operation, path: &Path) -> io::Result<T>;
     /// Names the operation and its two paths.
-    fn at2(self, op: &'static str, from: &Path, to: &Path) -> io::Result<T>;
+    fn at2(self, op: Operation, from: &Path, to: &Path) -> io::Result<T>;
 }
 
 impl<T> Context<T> for io::Result<T> {
     #[inline]
-    fn at(self, op: &'static str, at: &Path) -> io::Result<T> {
+    fn at(self, op: Operation, at: &Path) -> io::Result<T> {
         self.map_err(|e| path(op, at, e))
     }
 
     #[inline]
-    fn at2(self, op: &'static str, from: &Path, to: &Path) -> io::Result<T> {
+    fn at2(self, op: Operation, from: &Path, to: &Path) -> io::Result<T> {
         self.map_err(|e| paths(op, from, to, e))
     }
 }
@@ -115,8 +213,8 @@ mod tests {
 
     #[test]
     fn message_kind_and_source() {
-        let err =
-            std::fs::read("/definitely/not/here").at("read", Path::new("/definitely/not/here"));
+        let err = std::fs::read("/definitely/not/here")
+            .at(Operation::Read, Path::new("/definitely/not/here"));
         let err = err.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         assert!(err
@@ -129,7 +227,7 @@ mod tests {
     #[test]
     fn two_paths() {
         let err = paths(
-            "copy",
+            Operation::Copy,
             Path::new("a"),
             Path::new("b"),
             io::ErrorKind::NotFound.into(),
@@ -139,5 +237,34 @@ mod tests {
             err.to_string(),
             "failed to copy `a` to `b`: entity not found"
         );
+    }
+
+    /// The same operation reads the same whichever API ran it.
+    #[cfg(feature = "cap-std")]
+    #[test]
+    fn fs_and_dir_word_an_operation_alike() {
+        use crate::{Dir, Inline};
+
+        let tmp = tempfile::tempdir().unwrap();
+        futures::executor::block_on(async {
+            let by_fs = crate::fs::remove_dir_all(tmp.path().join("gone"))
+                .on(Inline)
+                .await
+                .unwrap_err();
+            let dir = Dir::open_ambient(tmp.path()).on(Inline).await.unwrap();
+            let by_dir = dir.remove_dir_all("gone").await.unwrap_err();
+            let gone = tmp.path().join("gone");
+            assert_eq!(
+                by_fs.to_string(),
+                format!(
+                    "failed to remove directory tree `{}`: No such file or directory (os error 2)",
+                    gone.display()
+                )
+            );
+            assert_eq!(
+                by_dir.to_string(),
+                "failed to remove directory tree `gone`: No such file or directory (os error 2)"
+            );
+        });
     }
 }

@@ -88,6 +88,9 @@ pub mod os;
 mod stdio;
 pub mod tempfile;
 pub mod testing;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub mod unix;
 
 pub use crate::executor::{unblock, Blocking, Executor, Inline, Limit, Linger};
 pub use crate::file::{open, Chunks, File, IntoChunks, Open, OpenOptions};

@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 
+use crate::error::Operation;
 use crate::executor::Blocking;
 use crate::file::{Buffering, File, Parts};
 
@@ -22,7 +23,7 @@ use crate::file::{Buffering, File, Parts};
 type Stream = Result<File<Blocking>, io::Error>;
 
 fn open(fd: io::Result<std::fs::File>, mode: &'static str) -> Stream {
-    let std = fd.map_err(|e| crate::error::op("duplicate a standard stream", e))?;
+    let std = fd.map_err(|e| crate::error::op(Operation::DupStdio, e))?;
     // No position: the stream never seeks (see the module docs).
     Ok(File::from_parts(Parts {
         file: std,

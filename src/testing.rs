@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::executor::{task, Executor, RemoteTask};
+use crate::executor::{remote_task, Executor, RemoteTask};
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -146,7 +146,7 @@ impl Executor for ManualExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (completer, task) = task();
+        let (completer, task) = remote_task();
         self.lock()
             .push_back(Box::new(move || completer.complete(work)));
         task

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::{Dir, Metadata};
+use crate::error::Operation;
 use crate::executor::{Executor, Op, Work};
 
 impl<E: Executor> Dir<E> {
@@ -39,7 +40,7 @@ impl<E: Executor> Dir<E> {
     /// ```
     #[doc(alias = "stat")]
     pub fn metadata<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Metadata>, E> {
-        self.on_path("read metadata of", path.as_ref(), |dir, path| {
+        self.on_path(Operation::Metadata, path.as_ref(), |dir, path| {
             dir.metadata(path)
         })
     }
@@ -71,7 +72,7 @@ impl<E: Executor> Dir<E> {
     /// ```
     #[doc(alias = "lstat")]
     pub fn symlink_metadata<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Metadata>, E> {
-        self.on_path("read metadata of", path.as_ref(), |dir, path| {
+        self.on_path(Operation::Metadata, path.as_ref(), |dir, path| {
             dir.symlink_metadata(path)
         })
     }
@@ -105,7 +106,7 @@ impl<E: Executor> Dir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn try_exists<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = bool>, E> {
-        self.on_path("check existence of", path.as_ref(), |dir, path| {
+        self.on_path(Operation::CheckExistence, path.as_ref(), |dir, path| {
             dir.try_exists(path)
         })
     }

@@ -21,6 +21,7 @@ pub use self::read_dir::{DirEntry, ReadDir};
 pub use self::walk::{Walk, WalkEntry};
 
 use crate::error::Context as _;
+use crate::error::Operation;
 use crate::executor::{Blocking, Executor, Op, Work};
 use crate::file::{Open, OpenOptions};
 
@@ -185,7 +186,7 @@ impl<E: Executor> Dir<E> {
 
     /// An operation on this directory's executor that runs `f` on `path`, naming `op` and
     /// the path in its error.
-    fn on_path<T, F>(&self, op: &'static str, path: &Path, f: F) -> Op<impl Work<Output = T>, E>
+    fn on_path<T, F>(&self, op: Operation, path: &Path, f: F) -> Op<impl Work<Output = T>, E>
     where
         F: FnOnce(&cap_std::fs::Dir, &Path) -> io::Result<T> + Send + 'static,
         T: Send + 'static,
@@ -199,7 +200,7 @@ impl<E: Executor> Dir<E> {
     /// `to_dir`, naming `op` and both paths in its error.
     fn on_paths<T, F, E2>(
         &self,
-        op: &'static str,
+        op: Operation,
         from: &Path,
         to_dir: &Dir<E2>,
         to: &Path,
@@ -248,7 +249,7 @@ impl<E: Executor> Dir<E> {
     /// ```
     pub fn open_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Dir<E>>, E> {
         let exec = self.exec.clone();
-        self.on_path("open directory", path.as_ref(), move |dir, path| {
+        self.on_path(Operation::OpenDir, path.as_ref(), move |dir, path| {
             Ok(Dir::from_parts(dir.open_dir(path)?, exec))
         })
     }
@@ -363,7 +364,7 @@ impl<E: Executor> Dir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn read<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = Vec<u8>>, E> {
-        self.on_path("read", path.as_ref(), |dir, path| dir.read(path))
+        self.on_path(Operation::Read, path.as_ref(), |dir, path| dir.read(path))
     }
 
     /// Reads the whole file at `path` into a string, as [`crate::fs::read_to_string`].
@@ -391,7 +392,9 @@ impl<E: Executor> Dir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn read_to_string<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = String>, E> {
-        self.on_path("read", path.as_ref(), |dir, path| dir.read_to_string(path))
+        self.on_path(Operation::Read, path.as_ref(), |dir, path| {
+            dir.read_to_string(path)
+        })
     }
 
     /// Writes `contents` as the whole content of the file at `path`, creating or truncating
@@ -424,7 +427,7 @@ impl<E: Executor> Dir<E> {
         contents: C,
     ) -> Op<impl Work<Output = ()>, E> {
         let contents = contents.as_ref().to_owned();
-        self.on_path("write", path.as_ref(), move |dir, path| {
+        self.on_path(Operation::Write, path.as_ref(), move |dir, path| {
             dir.write(path, contents)
         })
     }
@@ -468,7 +471,7 @@ impl<E: Executor> Dir<E> {
     #[doc(alias = "scandir")]
     pub fn read_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ReadDir<E>>, E> {
         let exec = self.exec.clone();
-        self.on_path("read directory", path.as_ref(), move |dir, path| {
+        self.on_path(Operation::ReadDir, path.as_ref(), move |dir, path| {
             ReadDir::open(dir, path, exec)
         })
     }

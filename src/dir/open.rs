@@ -9,7 +9,8 @@ use pin_project_lite::pin_project;
 
 use super::Dir;
 use crate::error::Context as _;
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::error::Operation;
+use crate::executor::{Blocking, Executor, Op, Private, Work};
 
 /// The work of [`Dir::open_ambient`]: opens a directory by an ambient path.
 struct AmbientWork {
@@ -19,9 +20,9 @@ struct AmbientWork {
 impl Work for AmbientWork {
     type Output = cap_std::fs::Dir;
 
-    fn run(self) -> io::Result<cap_std::fs::Dir> {
+    fn run(self, _: Private) -> io::Result<cap_std::fs::Dir> {
         cap_std::fs::Dir::open_ambient_dir(&self.path, cap_std::ambient_authority())
-            .at("open directory", &self.path)
+            .at(Operation::OpenDir, &self.path)
     }
 }
 

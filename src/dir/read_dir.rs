@@ -10,6 +10,7 @@ use cap_std::fs::{FileType, Metadata};
 use futures_core::Stream;
 
 use crate::error::Context as _;
+use crate::error::Operation;
 use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor, Op};
 
@@ -88,7 +89,7 @@ impl Source for Listing {
                     let file_type = entry.file_type().ok();
                     buf.push_back(Ok(Raw { entry, file_type }));
                 }
-                Some(Err(e)) => buf.push_back(Err(e).at("read directory", &self.path)),
+                Some(Err(e)) => buf.push_back(Err(e).at(Operation::ReadDir, &self.path)),
                 None => return Ok(None),
             }
         }
@@ -326,7 +327,7 @@ impl<E: Executor> DirEntry<E> {
     pub async fn metadata(&self) -> io::Result<Metadata> {
         let entry = Arc::clone(&self.entry);
         let path = self.path.clone();
-        Op::new(move || entry.metadata().at("read metadata of", &path))
+        Op::new(move || entry.metadata().at(Operation::Metadata, &path))
             .on(self.exec.clone())
             .await
     }

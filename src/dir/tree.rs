@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::Dir;
 use crate::error::Context as _;
+use crate::error::Operation;
 use crate::executor::{Executor, Op, Work};
 
 impl<E: Executor> Dir<E> {
@@ -34,7 +35,7 @@ impl<E: Executor> Dir<E> {
     /// ```
     #[doc(alias = "mkdir")]
     pub fn create_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
-        self.on_path("create directory", path.as_ref(), |dir, path| {
+        self.on_path(Operation::CreateDir, path.as_ref(), |dir, path| {
             dir.create_dir(path)
         })
     }
@@ -66,7 +67,7 @@ impl<E: Executor> Dir<E> {
     /// ```
     #[doc(alias = "makedirs")]
     pub fn create_dir_all<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
-        self.on_path("create directory", path.as_ref(), |dir, path| {
+        self.on_path(Operation::CreateDir, path.as_ref(), |dir, path| {
             dir.create_dir_all(path)
         })
     }
@@ -98,7 +99,7 @@ impl<E: Executor> Dir<E> {
     /// ```
     #[doc(alias = "unlink")]
     pub fn remove_file<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
-        self.on_path("remove file", path.as_ref(), |dir, path| {
+        self.on_path(Operation::RemoveFile, path.as_ref(), |dir, path| {
             dir.remove_file(path)
         })
     }
@@ -129,7 +130,7 @@ impl<E: Executor> Dir<E> {
     /// ```
     #[doc(alias = "rmdir")]
     pub fn remove_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
-        self.on_path("remove directory", path.as_ref(), |dir, path| {
+        self.on_path(Operation::RemoveDir, path.as_ref(), |dir, path| {
             dir.remove_dir(path)
         })
     }
@@ -162,7 +163,7 @@ impl<E: Executor> Dir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn remove_dir_all<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ()>, E> {
-        self.on_path("remove directory", path.as_ref(), |dir, path| {
+        self.on_path(Operation::RemoveDirAll, path.as_ref(), |dir, path| {
             dir.remove_dir_all(path)
         })
     }
@@ -207,7 +208,7 @@ impl<E: Executor> Dir<E> {
         to: Q,
     ) -> Op<impl Work<Output = ()>, E> {
         self.on_paths(
-            "rename",
+            Operation::Rename,
             from.as_ref(),
             to_dir,
             to.as_ref(),
@@ -248,7 +249,7 @@ impl<E: Executor> Dir<E> {
         dst: Q,
     ) -> Op<impl Work<Output = ()>, E> {
         self.on_paths(
-            "hard link",
+            Operation::HardLink,
             src.as_ref(),
             dst_dir,
             dst.as_ref(),
@@ -301,7 +302,7 @@ impl<E: Executor> Dir<E> {
         let link = link.as_ref().to_owned();
         Op::new(move || {
             dir.symlink(&original, &link)
-                .at2("symlink", &original, &link)
+                .at2(Operation::Symlink, &original, &link)
         })
         .on(self.exec.clone())
     }
@@ -332,6 +333,8 @@ impl<E: Executor> Dir<E> {
     /// ```
     #[doc(alias = "readlink")]
     pub fn read_link<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = PathBuf>, E> {
-        self.on_path("read link", path.as_ref(), |dir, path| dir.read_link(path))
+        self.on_path(Operation::ReadLink, path.as_ref(), |dir, path| {
+            dir.read_link(path)
+        })
     }
 }

@@ -1,4 +1,4 @@
-use super::remote::{task_lost_as, RemoteTask};
+use super::remote::{remote_task_lost_as, RemoteTask};
 use super::Executor;
 
 /// Runs work on async-std's blocking pool (`async_std::task::spawn_blocking`). Feature
@@ -32,7 +32,8 @@ impl Executor for AsyncStd {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (completer, task) = task_lost_as("async-std dropped the work before it could run");
+        let (completer, task) =
+            remote_task_lost_as("async-std dropped the work before it could run");
         // Dropping the JoinHandle detaches: the result travels through `completer`, which also
         // carries a panic back as itself.
         drop(async_std::task::spawn_blocking(move || {

@@ -13,7 +13,7 @@ use std::mem;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::{Executor, Op, Work};
+use super::{Executor, Op, Private, Work};
 
 /// A blocking source of items.
 pub(crate) trait Source: Send + Sized + 'static {
@@ -34,7 +34,7 @@ struct Fill<S: Source> {
 impl<S: Source> Work for Fill<S> {
     type Output = (Option<S>, VecDeque<S::Item>);
 
-    fn run(self) -> io::Result<Self::Output> {
+    fn run(self, _: Private) -> io::Result<Self::Output> {
         let Fill { source, mut buf } = self;
         let source = source.fill(&mut buf)?;
         Ok((source, buf))

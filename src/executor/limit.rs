@@ -2,7 +2,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::remote::{task_lost_as, Completer, RemoteTask};
+use super::remote::{remote_task_lost_as, Completer, RemoteTask};
 use super::Executor;
 
 /// Runs work on another executor, at most `n` works at a time.
@@ -169,8 +169,9 @@ impl<E: Executor> Executor for Limit<E> {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (completer, remote) =
-            task_lost_as("the executor behind the `Limit` dropped the work without running it");
+        let (completer, remote) = remote_task_lost_as(
+            "the executor behind the `Limit` dropped the work without running it",
+        );
         let shared = &self.shared;
         let mut state = shared.lock();
         if state.running < shared.max {

@@ -34,7 +34,7 @@
 //!         F: FnOnce() -> T + Send + 'static,
 //!         T: Send + 'static,
 //!     {
-//!         let (completer, task) = executor::task();
+//!         let (completer, task) = executor::remote_task();
 //!         std::thread::spawn(move || completer.complete(work));
 //!         task
 //!     }
@@ -66,8 +66,9 @@ pub use self::blocking::{Blocking, BlockingTask};
 pub use self::inline::Inline;
 pub use self::limit::Limit;
 pub use self::linger::{Linger, LingerTask};
+pub(crate) use self::op::Private;
 pub use self::op::{unblock, Op, Work};
-pub use self::remote::{task, Completer, RemoteTask};
+pub use self::remote::{remote_task, Completer, RemoteTask};
 
 #[cfg(feature = "async-std")]
 pub use self::async_std::AsyncStd;
@@ -81,7 +82,9 @@ pub use self::tokio::Tokio;
 /// - The returned task resolves to `Ok` with the work's result, or to `Err` only when the
 ///   executor dropped the work without running it to the end (a shut-down runtime). It never
 ///   hangs on a dropped job.
-/// - A panic inside the work is re-raised in the task that awaits it.
+/// - A panic inside the work is re-raised in the task that awaits it. This is the one place
+///   panics are caught: nothing above the executor catches them again. A pool built on
+///   [`remote_task`] gets it from [`Completer::complete`].
 /// - Dropping the task does not cancel the work: work once handed over runs to completion and
 ///   its result is discarded.
 ///

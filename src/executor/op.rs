@@ -1,10 +1,8 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::thread;
 
 use pin_project_lite::pin_project;
 
@@ -13,16 +11,23 @@ use super::{Blocking, Executor};
 /// The blocking part of an [`Op`]: a closure run once on the executor's thread.
 ///
 /// Implemented for every `FnOnce() -> io::Result<T> + Send + 'static`; operation signatures use
-/// it as `Op<impl Work<Output = T>>`.
+/// it as `Op<impl Work<Output = T>>`, so that an operation's type says what it yields. Sealed:
+/// only this crate implements it or runs it (its method takes a token no other crate can
+/// name); a user hands blocking code over with [`unblock`] instead.
 ///
 /// # Examples
 ///
 /// ```
 /// use aiofiles::executor::Work;
+/// use aiofiles::executor::Op;
 ///
-/// let work = || Ok::<_, std::io::Error>(7);
-/// assert_eq!(work.run()?, 7);
-/// # std::io::Result::Ok(())
+/// fn answer() -> Op<impl Work<Output = u32>> {
+///     aiofiles::unblock(|| 6 * 7)
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(answer().await?, 42);
+/// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub trait Work: Send + 'static {
     /// What the work produces.
@@ -33,7 +38,18 @@ pub trait Work: Send + 'static {
     /// # Errors
     ///
     /// Whatever the work returns.
-    fn run(self) -> io::Result<Self::Output>;
+    #[doc(hidden)]
+    fn run(self, _: Private) -> io::Result<Self::Output>;
+}
+
+/// The token [`Work::run`] takes: constructible, and nameable, only inside this crate, which
+/// seals the trait.
+#[derive(Clone, Copy, Debug)]
+pub struct Private(());
+
+impl Private {
+    /// The one way to make a token.
+    pub(crate) const TOKEN: Self = Self(());
 }
 
 impl<F, T> Work for F
@@ -44,12 +60,10 @@ where
     type Output = T;
 
     #[inline]
-    fn run(self) -> io::Result<T> {
+    fn run(self, _: Private) -> io::Result<T> {
         self()
     }
 }
-
-type Caught<T> = thread::Result<io::Result<T>>;
 
 pin_project! {
     /// An operation: blocking work that runs on an executor when awaited.
@@ -94,7 +108,7 @@ pin_project! {
         exec: E,
         work: Option<W>,
         #[pin]
-        task: Option<E::Task<Caught<W::Output>>>,
+        task: Option<E::Task<io::Result<W::Output>>>,
     }
 }
 
@@ -164,12 +178,11 @@ impl<W: Work, E: Executor> Future for Op<W, E> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         if let Some(work) = this.work.take() {
-            // The one place where work leaves for an executor. The panic policy is set here, so
-            // that it holds for every executor, even one that would lose a panicking job.
-            let task = this
-                .exec
-                .spawn_blocking(move || panic::catch_unwind(AssertUnwindSafe(|| work.run())));
-            this.task.set(Some(task));
+            // Panics are caught where the work runs, by the executor's task (`Completer`,
+            // `blocking`, `Linger`), and re-raised when it is polled: the `Executor` contract.
+            this.task.set(Some(
+                this.exec.spawn_blocking(move || work.run(Private::TOKEN)),
+            ));
         }
         let task = this
             .task
@@ -178,11 +191,7 @@ impl<W: Work, E: Executor> Future for Op<W, E> {
             .expect("`Op` polled after completion");
         let outcome = ready!(task.poll(cx));
         this.task.set(None);
-        Poll::Ready(match outcome {
-            Ok(Ok(result)) => result,
-            Ok(Err(payload)) => panic::resume_unwind(payload),
-            Err(lost) => Err(lost),
-        })
+        Poll::Ready(outcome.and_then(|result| result))
     }
 }
 

@@ -21,33 +21,33 @@ use crate::error;
 ///
 /// ```
 /// # futures::executor::block_on(async {
-/// let (completer, task) = aiofiles::executor::task();
+/// let (completer, task) = aiofiles::executor::remote_task();
 /// std::thread::spawn(move || completer.complete(|| "done"));
 /// assert_eq!(task.await?, "done");
 ///
-/// let (completer, task) = aiofiles::executor::task::<u8>();
+/// let (completer, task) = aiofiles::executor::remote_task::<u8>();
 /// drop(completer); // the pool shut down before running it
 /// assert_eq!(task.await.unwrap_err().kind(), std::io::ErrorKind::Other);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
-pub fn task<T>() -> (Completer<T>, RemoteTask<T>) {
-    task_lost_as("the executor dropped the work without running it")
+pub fn remote_task<T>() -> (Completer<T>, RemoteTask<T>) {
+    remote_task_lost_as("the executor dropped the work without running it")
 }
 
-/// Like [`task`], with the message the task's error carries when the work is lost.
-pub(crate) fn task_lost_as<T>(lost: &'static str) -> (Completer<T>, RemoteTask<T>) {
+/// Like [`remote_task`], with the message the task's error carries when the work is lost.
+pub(crate) fn remote_task_lost_as<T>(lost: &'static str) -> (Completer<T>, RemoteTask<T>) {
     let (tx, rx) = oneshot::channel();
     (Completer { tx }, RemoteTask { rx, lost })
 }
 
-/// The pool's half of [`task`]: runs the work and sends its result (or its panic) to the
+/// The pool's half of [`remote_task`]: runs the work and sends its result (or its panic) to the
 /// [`RemoteTask`].
 ///
 /// # Examples
 ///
 /// ```
 /// # futures::executor::block_on(async {
-/// let (completer, task) = aiofiles::executor::task();
+/// let (completer, task) = aiofiles::executor::remote_task();
 /// completer.complete(|| 1 + 1);
 /// assert_eq!(task.await?, 2);
 /// # std::io::Result::Ok(()) }).unwrap();
@@ -67,7 +67,7 @@ impl<T> Completer<T> {
     ///
     /// ```
     /// # futures::executor::block_on(async {
-    /// let (completer, task) = aiofiles::executor::task();
+    /// let (completer, task) = aiofiles::executor::remote_task();
     /// std::thread::spawn(move || completer.complete(|| std::fs::metadata("/")))
     ///     .join()
     ///     .unwrap();
@@ -87,7 +87,7 @@ impl<T> fmt::Debug for Completer<T> {
     }
 }
 
-/// The awaiting half of [`task`]: resolves to the work's result.
+/// The awaiting half of [`remote_task`]: resolves to the work's result.
 ///
 /// Used as the [`Executor::Task`](super::Executor::Task) of [`Limit`](super::Limit), `Tokio`,
 /// `AsyncStd`, and of executors written by users.
@@ -109,7 +109,7 @@ impl<T> fmt::Debug for Completer<T> {
 ///
 /// ```
 /// # futures::executor::block_on(async {
-/// let (completer, task) = aiofiles::executor::task();
+/// let (completer, task) = aiofiles::executor::remote_task();
 /// std::thread::spawn(move || completer.complete(|| vec![1, 2, 3]));
 /// assert_eq!(task.await?, [1, 2, 3]);
 /// # std::io::Result::Ok(()) }).unwrap();

@@ -1,6 +1,6 @@
 use tokio::runtime::{Handle, TryCurrentError};
 
-use super::remote::{task_lost_as, RemoteTask};
+use super::remote::{remote_task_lost_as, RemoteTask};
 use super::Executor;
 
 /// Runs work on a tokio runtime's blocking pool (`spawn_blocking`). Feature `tokio`.
@@ -108,7 +108,7 @@ impl Executor for Tokio {
         T: Send + 'static,
     {
         let (completer, task) =
-            task_lost_as("the tokio runtime shut down before the work could run");
+            remote_task_lost_as("the tokio runtime shut down before the work could run");
         // Dropping the JoinHandle detaches: the result travels through `completer`.
         drop(self.handle.spawn_blocking(move || completer.complete(work)));
         task

@@ -20,7 +20,7 @@ use futures_core::{FusedStream, Stream};
 
 use super::job::Shared;
 use super::File;
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::executor::{Blocking, Executor, Op, Private, Work};
 
 /// How many chunks are read ahead of the one the caller has.
 const AHEAD: usize = 2;
@@ -332,7 +332,7 @@ struct ReadAt {
 impl Work for ReadAt {
     type Output = Vec<u8>;
 
-    fn run(self) -> io::Result<Vec<u8>> {
+    fn run(self, _: Private) -> io::Result<Vec<u8>> {
         self.shared.read_at(self.offset, self.len)
     }
 }

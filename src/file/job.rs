@@ -14,8 +14,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 
-use crate::error;
-use crate::executor::Work;
+use crate::error::{self, Operation};
+use crate::executor::{Private, Work};
 
 /// Runs `op` again while it fails with [`Interrupted`](io::ErrorKind::Interrupted).
 pub(super) fn retry<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
@@ -173,7 +173,7 @@ impl Shared {
                 match read {
                     Ok(0) => break,
                     Ok(_) => {}
-                    Err(e) => return Err(self.error("read", e)),
+                    Err(e) => return Err(self.error(Operation::Read, e)),
                 }
             }
             // The allocation may hold more than asked for, and a read may have filled it.
@@ -190,7 +190,7 @@ impl Shared {
                 match retry(|| self.file.seek_read(&mut buf[filled..], at)) {
                     Ok(0) => break,
                     Ok(n) => filled += n,
-                    Err(e) => return Err(self.error("read", e)),
+                    Err(e) => return Err(self.error(Operation::Read, e)),
                 }
             }
             buf.truncate(filled);
@@ -213,7 +213,7 @@ impl Shared {
     }
 
     /// `err` with the operation and the file's path, when it has one.
-    pub(super) fn error(&self, op: &'static str, err: io::Error) -> io::Error {
+    pub(super) fn error(&self, op: Operation, err: io::Error) -> io::Error {
         match &self.path {
             Some(path) => error::path(op, path, err),
             None => err,
@@ -296,7 +296,7 @@ pub(super) struct Done {
 impl Work for Job {
     type Output = Done;
 
-    fn run(self) -> io::Result<Done> {
+    fn run(self, _: Private) -> io::Result<Done> {
         let shared = self.shared;
         let Some(Pending {
             seek,
@@ -316,7 +316,7 @@ impl Work for Job {
         let appending = shared.append && buffered;
         if let Some(to) = seek {
             if let Err(e) = file.seek(SeekFrom::Start(to)) {
-                write_err = Some(shared.error("seek in", e));
+                write_err = Some(shared.error(Operation::Seek, e));
             }
         }
         if write_err.is_none() && !write.is_empty() {
@@ -375,7 +375,7 @@ fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
             // `read_to_end` goes on after `Interrupted` by itself.
             file.take(len as u64)
                 .read_to_end(&mut buf)
-                .map_err(|e| shared.error("read", e))?;
+                .map_err(|e| shared.error(Operation::Read, e))?;
             Outcome::Data(buf)
         }
         Action::ReadToEnd { mut buf } => {
@@ -384,47 +384,50 @@ fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
             let here = file.stream_position().unwrap_or(0);
             buf.reserve(hint.saturating_sub(here) as usize);
             file.read_to_end(&mut buf)
-                .map_err(|e| shared.error("read", e))?;
+                .map_err(|e| shared.error(Operation::Read, e))?;
             Outcome::Data(buf)
         }
         Action::Write { data } => {
             let written = retry(|| file.write(&data));
             shared.changed();
-            Outcome::Written(written.map_err(|e| shared.error("write", e))?)
+            Outcome::Written(written.map_err(|e| shared.error(Operation::Write, e))?)
         }
-        Action::Seek(to) => Outcome::Pos(file.seek(to).map_err(|e| shared.error("seek in", e))?),
+        Action::Seek(to) => Outcome::Pos(
+            file.seek(to)
+                .map_err(|e| shared.error(Operation::Seek, e))?,
+        ),
         Action::SetLen(len) => {
             let set = shared.file.set_len(len);
             shared.changed();
-            set.map_err(|e| shared.error("set the length of", e))?;
+            set.map_err(|e| shared.error(Operation::SetLen, e))?;
             Outcome::Nothing
         }
         Action::SyncAll => {
             shared
                 .file
                 .sync_all()
-                .map_err(|e| shared.error("sync", e))?;
+                .map_err(|e| shared.error(Operation::Sync, e))?;
             Outcome::Nothing
         }
         Action::SyncData => {
             shared
                 .file
                 .sync_data()
-                .map_err(|e| shared.error("sync", e))?;
+                .map_err(|e| shared.error(Operation::Sync, e))?;
             Outcome::Nothing
         }
         Action::SetTimes(times) => {
             shared
                 .file
                 .set_times(times)
-                .map_err(|e| shared.error("set the times of", e))?;
+                .map_err(|e| shared.error(Operation::SetTimes, e))?;
             Outcome::Nothing
         }
         Action::Dup => Outcome::File(
             shared
                 .file
                 .try_clone()
-                .map_err(|e| shared.error("clone", e))?,
+                .map_err(|e| shared.error(Operation::Clone, e))?,
         ),
     })
 }
@@ -438,11 +441,11 @@ fn write_out(shared: &Shared, data: &[u8]) -> (usize, Option<io::Error>) {
             Ok(0) => {
                 return (
                     written,
-                    Some(shared.error("write", io::ErrorKind::WriteZero.into())),
+                    Some(shared.error(Operation::Write, io::ErrorKind::WriteZero.into())),
                 )
             }
             Ok(n) => written += n,
-            Err(e) => return (written, Some(shared.error("write", e))),
+            Err(e) => return (written, Some(shared.error(Operation::Write, e))),
         }
     }
     (written, None)

@@ -62,7 +62,8 @@ use super::File;
 mod registry;
 
 use self::registry::{enqueue, held, key_of, leave, released, turn, Key};
-use crate::executor::{Executor, Op, Work};
+use crate::error::Operation;
+use crate::executor::{Executor, Op, Private, Work};
 
 /// The first sleep between two attempts of the first waiter.
 const FIRST_BACKOFF: Duration = Duration::from_millis(1);
@@ -263,8 +264,8 @@ impl<E: Executor> File<E> {
     pub fn unlock(&self) -> impl std::future::Future<Output = io::Result<()>> + Send + 'static {
         self.on_file(|shared| {
             retry(|| rustix::fs::flock(&shared.file, FlockOperation::Unlock).map_err(Into::into))
-                .map_err(|e| shared.error("unlock", e))?;
-            let key = key_of(shared).map_err(|e| shared.error("unlock", e))?;
+                .map_err(|e| shared.error(Operation::Unlock, e))?;
+            let key = key_of(shared).map_err(|e| shared.error(Operation::Unlock, e))?;
             released(key, shared);
             Ok(())
         })
@@ -318,7 +319,7 @@ struct Tried {
 impl Work for Attempt {
     type Output = Tried;
 
-    fn run(self) -> io::Result<Tried> {
+    fn run(self, _: Private) -> io::Result<Tried> {
         let Attempt {
             shared,
             op,
@@ -327,7 +328,7 @@ impl Work for Attempt {
         } = self;
         let key = match key {
             Some(key) => key,
-            None => key_of(&shared).map_err(|e| shared.error("lock", e))?,
+            None => key_of(&shared).map_err(|e| shared.error(Operation::Lock, e))?,
         };
         // Held across the call: a future dropped meanwhile waits for it and undoes a success;
         // one dropped before makes the attempt do nothing.
@@ -338,7 +339,7 @@ impl Work for Attempt {
         let acquired = match retry(|| rustix::fs::flock(&shared.file, op).map_err(Into::into)) {
             Ok(()) => true,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
-            Err(e) => return Err(shared.error("lock", e)),
+            Err(e) => return Err(shared.error(Operation::Lock, e)),
         };
         if acquired {
             slot.acquired = Some(key);

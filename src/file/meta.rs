@@ -7,6 +7,7 @@ use std::io::{self, SeekFrom};
 
 use super::job::Action;
 use super::File;
+use crate::error::Operation;
 use crate::executor::Executor;
 
 impl<E: Executor> File<E> {
@@ -40,7 +41,7 @@ impl<E: Executor> File<E> {
             shared
                 .file
                 .metadata()
-                .map_err(|e| shared.error("read metadata of", e))
+                .map_err(|e| shared.error(Operation::Metadata, e))
         })
     }
 
@@ -75,7 +76,7 @@ impl<E: Executor> File<E> {
             shared
                 .file
                 .set_permissions(perm)
-                .map_err(|e| shared.error("set permissions of", e))
+                .map_err(|e| shared.error(Operation::SetPermissions, e))
         })
     }
 

@@ -30,6 +30,7 @@ pub use self::open_options::{open, OpenOptions};
 use self::job::{Action, Outcome, Shared};
 pub(crate) use self::state::Buffering;
 use self::state::Core;
+use crate::error::Operation;
 use crate::executor::{Blocking, Executor, Op};
 
 /// An open file whose every blocking call runs on an executor: Python aiofiles' file object.
@@ -534,7 +535,7 @@ impl<E: Executor> File<E> {
             Err(shared) => shared
                 .file
                 .try_clone()
-                .map_err(|e| shared.error("clone", e)),
+                .map_err(|e| shared.error(Operation::Clone, e)),
         }
     }
 

@@ -15,8 +15,8 @@ use pin_project_lite::pin_project;
 
 use super::state::Buffering;
 use super::{File, Head, Parts};
-use crate::error::{self, Context as _};
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::error::{self, Context as _, Operation};
+use crate::executor::{Blocking, Executor, Op, Private, Work};
 
 /// The blocking part of an open.
 pub(super) enum OpenWork {
@@ -69,7 +69,7 @@ impl Opened {
 impl Work for OpenWork {
     type Output = Opened;
 
-    fn run(self) -> io::Result<Opened> {
+    fn run(self, _: Private) -> io::Result<Opened> {
         match self {
             OpenWork::Path {
                 std,
@@ -77,7 +77,7 @@ impl Work for OpenWork {
                 append,
                 head,
             } => {
-                let file = std.open(&path).at("open", &path)?;
+                let file = std.open(&path).at(Operation::Open, &path)?;
                 Opened::at_path(file, path, append, head)
             }
             #[cfg(feature = "cap-std")]
@@ -88,12 +88,15 @@ impl Work for OpenWork {
                 append,
                 head,
             } => {
-                let file = dir.open_with(&path, &options).at("open", &path)?.into_std();
+                let file = dir
+                    .open_with(&path, &options)
+                    .at(Operation::Open, &path)?
+                    .into_std();
                 Opened::at_path(file, path, append, head)
             }
             OpenWork::Temp => {
                 let file =
-                    tempfile::tempfile().map_err(|e| error::op("create a temporary file", e))?;
+                    tempfile::tempfile().map_err(|e| error::op(Operation::CreateTempFile, e))?;
                 Ok(Opened {
                     file,
                     pos: 0,
@@ -109,7 +112,7 @@ impl Work for OpenWork {
 /// Where the cursor of a file just opened starts: Python's `a` and `a+` start at the end.
 fn start_position(file: &mut fs::File, append: bool, path: &Path) -> io::Result<u64> {
     match append {
-        true => file.seek(SeekFrom::End(0)).at("open", path),
+        true => file.seek(SeekFrom::End(0)).at(Operation::Open, path),
         false => Ok(0),
     }
 }

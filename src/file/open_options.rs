@@ -294,46 +294,11 @@ impl OpenOptions {
         self
     }
 
-    /// Sets the permission bits a newly created file gets (before the umask), as
-    /// [`std::os::unix::fs::OpenOptionsExt::mode`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::os::unix::fs::PermissionsExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("private");
-    /// aiofiles::OpenOptions::new().write(true).create(true).mode(0o600).open(&path).await?;
-    /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
+    /// The std options underneath, for the unix extensions of
+    /// [`unix::OpenOptionsExt`](crate::unix::OpenOptionsExt).
     #[cfg(unix)]
-    #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        std::os::unix::fs::OpenOptionsExt::mode(&mut self.std, mode);
-        self
-    }
-
-    /// Adds `open(2)` flags, as [`std::os::unix::fs::OpenOptionsExt::custom_flags`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "x")?;
-    /// let file = aiofiles::OpenOptions::new().read(true).custom_flags(0).open(&path).await?;
-    /// assert_eq!(file.mode(), "rb");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    #[cfg(unix)]
-    #[cfg_attr(docsrs, doc(cfg(unix)))]
-    pub fn custom_flags(&mut self, flags: i32) -> &mut Self {
-        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut self.std, flags);
-        self
+    pub(crate) fn std_mut(&mut self) -> &mut fs::OpenOptions {
+        &mut self.std
     }
 
     /// Sets the size of the file's read-ahead and write-behind buffers: Python's `buffering`.

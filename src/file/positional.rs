@@ -6,6 +6,7 @@ use std::io;
 
 use super::job::retry;
 use super::File;
+use crate::error::Operation;
 use crate::executor::Executor;
 
 impl<E: Executor> File<E> {
@@ -83,7 +84,7 @@ impl<E: Executor> File<E> {
             shared
                 .file
                 .read_exact_at(&mut buf, offset)
-                .map_err(|e| shared.error("read", e))?;
+                .map_err(|e| shared.error(Operation::Read, e))?;
             Ok(buf)
         })
     }
@@ -129,7 +130,7 @@ impl<E: Executor> File<E> {
             use std::os::unix::fs::FileExt;
             let written = retry(|| shared.file.write_at(&data, offset));
             shared.changed();
-            written.map_err(|e| shared.error("write", e))
+            written.map_err(|e| shared.error(Operation::Write, e))
         })
     }
 
@@ -168,7 +169,7 @@ impl<E: Executor> File<E> {
             use std::os::unix::fs::FileExt;
             let written = shared.file.write_all_at(&data, offset);
             shared.changed();
-            written.map_err(|e| shared.error("write", e))
+            written.map_err(|e| shared.error(Operation::Write, e))
         })
     }
 }

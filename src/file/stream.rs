@@ -9,6 +9,7 @@ use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 use super::job::{Action, Outcome};
 use super::File;
+use crate::error::Operation;
 use crate::executor::Executor;
 
 impl<E: Executor> File<E> {
@@ -92,7 +93,7 @@ impl<E: Executor> File<E> {
                 io::ErrorKind::InvalidData,
                 "stream did not contain valid UTF-8",
             );
-            self.core.shared.error("read", err)
+            self.core.shared.error(Operation::Read, err)
         })?;
         if buf.is_empty() {
             *buf = text;

@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use super::on_paths;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Copies the contents and permissions of one file to another, returning the number of bytes
@@ -33,7 +34,7 @@ use crate::executor::{Op, Work};
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn copy<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> Op<impl Work<Output = u64>> {
-    on_paths("copy", from.as_ref(), to.as_ref(), |from, to| {
+    on_paths(Operation::Copy, from.as_ref(), to.as_ref(), |from, to| {
         std::fs::copy(from, to)
     })
 }

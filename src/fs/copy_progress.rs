@@ -10,6 +10,7 @@ use std::task::{ready, Context, Poll};
 use futures_core::{FusedStream, Stream};
 
 use crate::error::Context as _;
+use crate::error::Operation;
 use crate::executor::batch::{Batches, Source};
 use crate::executor::{Blocking, Executor};
 
@@ -352,7 +353,7 @@ impl Source for Copying {
             Err(e) => {
                 drop(self.files.take());
                 self.dest.discard();
-                Err(e).at2("copy", &self.from, &self.to)
+                Err(e).at2(Operation::Copy, &self.from, &self.to)
             }
         }
     }

@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use super::on_path;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Creates a directory. Async version of [`std::fs::create_dir`].
@@ -31,7 +32,7 @@ use crate::executor::{Op, Work};
 /// ```
 #[doc(alias = "mkdir")]
 pub fn create_dir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
-    on_path("create directory", path.as_ref(), |path| {
+    on_path(Operation::CreateDir, path.as_ref(), |path| {
         std::fs::create_dir(path)
     })
 }
@@ -63,7 +64,7 @@ pub fn create_dir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn create_dir_all<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
-    on_path("create directory", path.as_ref(), |path| {
+    on_path(Operation::CreateDir, path.as_ref(), |path| {
         std::fs::create_dir_all(path)
     })
 }

@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{on_path, on_paths};
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Creates a hard link `link` to the file `original`. Async version of [`std::fs::hard_link`].
@@ -33,7 +34,7 @@ pub fn hard_link<P: AsRef<Path>, Q: AsRef<Path>>(
     link: Q,
 ) -> Op<impl Work<Output = ()>> {
     on_paths(
-        "hard link",
+        Operation::HardLink,
         original.as_ref(),
         link.as_ref(),
         |original, link| std::fs::hard_link(original, link),
@@ -73,7 +74,7 @@ pub fn hard_link<P: AsRef<Path>, Q: AsRef<Path>>(
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub fn symlink<P: AsRef<Path>, Q: AsRef<Path>>(original: P, link: Q) -> Op<impl Work<Output = ()>> {
     on_paths(
-        "symlink",
+        Operation::Symlink,
         original.as_ref(),
         link.as_ref(),
         |original, link| std::os::unix::fs::symlink(original, link),
@@ -106,5 +107,7 @@ pub fn symlink<P: AsRef<Path>, Q: AsRef<Path>>(original: P, link: Q) -> Op<impl 
 /// ```
 #[doc(alias = "readlink")]
 pub fn read_link<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = PathBuf>> {
-    on_path("read link", path.as_ref(), |path| std::fs::read_link(path))
+    on_path(Operation::ReadLink, path.as_ref(), |path| {
+        std::fs::read_link(path)
+    })
 }

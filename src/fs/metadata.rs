@@ -2,6 +2,7 @@ use std::fs::{Metadata, Permissions};
 use std::path::{Path, PathBuf};
 
 use super::on_path;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Queries metadata, following symlinks. Async version of [`std::fs::metadata`].
@@ -30,7 +31,7 @@ use crate::executor::{Op, Work};
 /// ```
 #[doc(alias = "stat")]
 pub fn metadata<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Metadata>> {
-    on_path("read metadata of", path.as_ref(), |path| {
+    on_path(Operation::Metadata, path.as_ref(), |path| {
         std::fs::metadata(path)
     })
 }
@@ -60,7 +61,7 @@ pub fn metadata<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Metadata>> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn symlink_metadata<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Metadata>> {
-    on_path("read metadata of", path.as_ref(), |path| {
+    on_path(Operation::Metadata, path.as_ref(), |path| {
         std::fs::symlink_metadata(path)
     })
 }
@@ -89,7 +90,7 @@ pub fn symlink_metadata<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Metada
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn canonicalize<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = PathBuf>> {
-    on_path("canonicalize", path.as_ref(), |path| {
+    on_path(Operation::Canonicalize, path.as_ref(), |path| {
         std::fs::canonicalize(path)
     })
 }
@@ -121,7 +122,7 @@ pub fn canonicalize<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = PathBuf>> 
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn set_permissions<P: AsRef<Path>>(path: P, perm: Permissions) -> Op<impl Work<Output = ()>> {
-    on_path("set permissions of", path.as_ref(), move |path| {
+    on_path(Operation::SetPermissions, path.as_ref(), move |path| {
         std::fs::set_permissions(path, perm)
     })
 }
@@ -151,7 +152,7 @@ pub fn set_permissions<P: AsRef<Path>>(path: P, perm: Permissions) -> Op<impl Wo
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn try_exists<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = bool>> {
-    on_path("check existence of", path.as_ref(), |path| {
+    on_path(Operation::CheckExistence, path.as_ref(), |path| {
         path.try_exists()
     })
 }

@@ -64,11 +64,11 @@ pub use self::write_atomic::write_atomic;
 #[doc(no_inline)]
 pub use crate::file::{File, OpenOptions};
 
-use crate::error::Context;
+use crate::error::{Context, Operation};
 use crate::executor::{Op, Work};
 
 /// An operation that runs `f` on `path`, naming `op` and the path in its error.
-pub(crate) fn on_path<T, F>(op: &'static str, path: &Path, f: F) -> Op<impl Work<Output = T>>
+pub(crate) fn on_path<T, F>(op: Operation, path: &Path, f: F) -> Op<impl Work<Output = T>>
 where
     F: FnOnce(&Path) -> io::Result<T> + Send + 'static,
     T: Send + 'static,
@@ -79,7 +79,7 @@ where
 
 /// An operation that runs `f` on two paths, naming `op` and both paths in its error.
 pub(crate) fn on_paths<T, F>(
-    op: &'static str,
+    op: Operation,
     from: &Path,
     to: &Path,
     f: F,

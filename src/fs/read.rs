@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use super::on_path;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Reads the whole file into a byte vector. Async version of [`std::fs::read`].
@@ -33,7 +34,7 @@ use crate::executor::{Op, Work};
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn read<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Vec<u8>>> {
-    on_path("read", path.as_ref(), |path| std::fs::read(path))
+    on_path(Operation::Read, path.as_ref(), |path| std::fs::read(path))
 }
 
 /// Reads the whole file into a string. Async version of [`std::fs::read_to_string`].
@@ -64,5 +65,7 @@ pub fn read<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Vec<u8>>> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn read_to_string<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = String>> {
-    on_path("read", path.as_ref(), |path| std::fs::read_to_string(path))
+    on_path(Operation::Read, path.as_ref(), |path| {
+        std::fs::read_to_string(path)
+    })
 }

@@ -12,6 +12,7 @@ use std::task::{ready, Context, Poll};
 use futures_core::Stream;
 
 use crate::error::Context as _;
+use crate::error::Operation;
 use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor};
 
@@ -124,7 +125,7 @@ impl Source for Listing {
     fn fill(self, buf: &mut VecDeque<io::Result<Raw>>) -> io::Result<Option<Self>> {
         let (root, mut dir) = match self {
             Listing::Unopened(root) => {
-                let dir = std::fs::read_dir(&root).at("read directory", &root)?;
+                let dir = std::fs::read_dir(&root).at(Operation::ReadDir, &root)?;
                 (root, dir)
             }
             Listing::Open(root, dir) => (root, dir),
@@ -135,7 +136,7 @@ impl Source for Listing {
                     path: entry.path(),
                     file_type: entry.file_type().ok(),
                 })),
-                Some(Err(e)) => buf.push_back(Err(e).at("read directory", &root)),
+                Some(Err(e)) => buf.push_back(Err(e).at(Operation::ReadDir, &root)),
                 None => return Ok(None),
             }
         }

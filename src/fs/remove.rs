@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use super::on_path;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Removes a file (or a symlink, not its target). Async version of [`std::fs::remove_file`].
@@ -31,7 +32,7 @@ use crate::executor::{Op, Work};
 #[doc(alias = "unlink")]
 #[doc(alias = "remove")]
 pub fn remove_file<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
-    on_path("remove file", path.as_ref(), |path| {
+    on_path(Operation::RemoveFile, path.as_ref(), |path| {
         std::fs::remove_file(path)
     })
 }
@@ -62,7 +63,7 @@ pub fn remove_file<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
 /// ```
 #[doc(alias = "rmdir")]
 pub fn remove_dir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
-    on_path("remove directory", path.as_ref(), |path| {
+    on_path(Operation::RemoveDir, path.as_ref(), |path| {
         std::fs::remove_dir(path)
     })
 }
@@ -95,7 +96,7 @@ pub fn remove_dir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn remove_dir_all<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
-    on_path("remove directory tree", path.as_ref(), |path| {
+    on_path(Operation::RemoveDirAll, path.as_ref(), |path| {
         std::fs::remove_dir_all(path)
     })
 }

@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use super::on_paths;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Renames a file or directory, replacing `to` if it exists (where the platform allows). Async
@@ -29,7 +30,7 @@ use crate::executor::{Op, Work};
 /// ```
 #[doc(alias = "replace")]
 pub fn rename<P: AsRef<Path>, Q: AsRef<Path>>(from: P, to: Q) -> Op<impl Work<Output = ()>> {
-    on_paths("rename", from.as_ref(), to.as_ref(), |from, to| {
+    on_paths(Operation::Rename, from.as_ref(), to.as_ref(), |from, to| {
         std::fs::rename(from, to)
     })
 }

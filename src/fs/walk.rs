@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use walkdir::WalkDir;
 
-use crate::error;
+use crate::error::{self, Operation};
 use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor};
 
@@ -169,11 +169,15 @@ impl Source for Walking {
 fn convert(err: walkdir::Error, root: &Path) -> io::Error {
     let path = err.path().unwrap_or(root).to_owned();
     if err.loop_ancestor().is_some() {
-        return error::path("walk", &path, io::Error::other(err));
+        return error::path(Operation::Walk, &path, io::Error::other(err));
     }
     match err.into_io_error() {
-        Some(source) => error::path("walk", &path, source),
-        None => error::path("walk", &path, io::Error::other("unknown walk error")),
+        Some(source) => error::path(Operation::Walk, &path, source),
+        None => error::path(
+            Operation::Walk,
+            &path,
+            io::Error::other("unknown walk error"),
+        ),
     }
 }
 

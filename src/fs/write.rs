@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use super::on_path;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Writes `contents` to a file, creating it or truncating it first. Async version of
@@ -35,7 +36,7 @@ use crate::executor::{Op, Work};
 /// ```
 pub fn write<P: AsRef<Path>, C: AsRef<[u8]>>(path: P, contents: C) -> Op<impl Work<Output = ()>> {
     let contents = contents.as_ref().to_owned();
-    on_path("write", path.as_ref(), |path| {
+    on_path(Operation::Write, path.as_ref(), |path| {
         std::fs::write(path, contents)
     })
 }

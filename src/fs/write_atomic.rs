@@ -3,6 +3,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::on_path;
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// Replaces the contents of a file so that readers see the old contents or the new, never a
@@ -74,7 +75,7 @@ pub fn write_atomic<P: AsRef<Path>, C: AsRef<[u8]>>(
     contents: C,
 ) -> Op<impl Work<Output = ()>> {
     let contents = contents.as_ref().to_owned();
-    on_path("atomically write", path.as_ref(), move |path| {
+    on_path(Operation::AtomicWrite, path.as_ref(), move |path| {
         replace(path, &contents)
     })
 }

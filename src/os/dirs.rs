@@ -2,7 +2,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::error;
+use crate::error::{self, Operation};
 use crate::executor::{Op, Work};
 use crate::fs::{on_path, on_paths};
 
@@ -38,7 +38,7 @@ use crate::fs::{on_path, on_paths};
 /// ```
 #[doc(alias = "create_dir_all")]
 pub fn makedirs<P: AsRef<Path>>(path: P, exist_ok: bool) -> Op<impl Work<Output = ()>> {
-    on_path("create directory", path.as_ref(), move |path| {
+    on_path(Operation::CreateDir, path.as_ref(), move |path| {
         if exist_ok {
             return std::fs::create_dir_all(path);
         }
@@ -77,7 +77,7 @@ pub fn makedirs<P: AsRef<Path>>(path: P, exist_ok: bool) -> Op<impl Work<Output 
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn removedirs<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = ()>> {
-    on_path("remove directory", path.as_ref(), |path| {
+    on_path(Operation::RemoveDir, path.as_ref(), |path| {
         std::fs::remove_dir(path)?;
         prune_parents(path);
         Ok(())
@@ -121,7 +121,7 @@ fn prune_parents(path: &Path) {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn renames<P: AsRef<Path>, Q: AsRef<Path>>(old: P, new: Q) -> Op<impl Work<Output = ()>> {
-    on_paths("rename", old.as_ref(), new.as_ref(), |old, new| {
+    on_paths(Operation::Rename, old.as_ref(), new.as_ref(), |old, new| {
         if let Some(parent) = new.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !parent.exists() {
                 std::fs::create_dir_all(parent)?;
@@ -163,7 +163,7 @@ pub fn renames<P: AsRef<Path>, Q: AsRef<Path>>(old: P, new: Q) -> Op<impl Work<O
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn listdir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Vec<OsString>>> {
-    on_path("read directory", path.as_ref(), |path| {
+    on_path(Operation::ReadDir, path.as_ref(), |path| {
         std::fs::read_dir(path)?
             .map(|entry| entry.map(|e| e.file_name()))
             .collect()
@@ -190,6 +190,6 @@ pub fn listdir<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = Vec<OsString>>>
 #[doc(alias = "current_dir")]
 pub fn getcwd() -> Op<impl Work<Output = PathBuf>> {
     Op::new(|| -> io::Result<PathBuf> {
-        std::env::current_dir().map_err(|e| error::op("get the current directory", e))
+        std::env::current_dir().map_err(|e| error::op(Operation::CurrentDir, e))
     })
 }

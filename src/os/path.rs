@@ -11,7 +11,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::error;
+use crate::error::{self, Operation};
 use crate::executor::{Op, Work};
 use crate::fs::on_path;
 
@@ -185,7 +185,7 @@ pub fn ismount<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = bool>> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn getsize<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = u64>> {
-    on_path("get the size of", path.as_ref(), |p| {
+    on_path(Operation::Size, path.as_ref(), |p| {
         std::fs::metadata(p).map(|m| m.len())
     })
 }
@@ -220,7 +220,7 @@ fn time(secs: i64, nanos: i64) -> SystemTime {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn getatime<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = SystemTime>> {
-    on_path("get the access time of", path.as_ref(), |p| {
+    on_path(Operation::AccessTime, path.as_ref(), |p| {
         std::fs::metadata(p).map(|m| time(m.atime(), m.atime_nsec()))
     })
 }
@@ -246,7 +246,7 @@ pub fn getatime<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = SystemTime>> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn getmtime<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = SystemTime>> {
-    on_path("get the modification time of", path.as_ref(), |p| {
+    on_path(Operation::ModifiedTime, path.as_ref(), |p| {
         std::fs::metadata(p).map(|m| time(m.mtime(), m.mtime_nsec()))
     })
 }
@@ -276,7 +276,7 @@ pub fn getmtime<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = SystemTime>> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn getctime<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = SystemTime>> {
-    on_path("get the status change time of", path.as_ref(), |p| {
+    on_path(Operation::ChangeTime, path.as_ref(), |p| {
         std::fs::metadata(p).map(|m| time(m.ctime(), m.ctime_nsec()))
     })
 }
@@ -383,7 +383,7 @@ pub fn abspath<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = PathBuf>> {
         let joined = match path.is_absolute() {
             true => path,
             false => std::env::current_dir()
-                .map_err(|e| error::op("get the current directory", e))?
+                .map_err(|e| error::op(Operation::CurrentDir, e))?
                 .join(path),
         };
         Ok(normalize(&joined))

@@ -5,6 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rustix::fs::{Access, AtFlags, Nsecs, Timespec, Timestamps, CWD, UTIME_NOW};
 
+use crate::error::Operation;
 use crate::executor::{Op, Work};
 
 /// [`access`] mode: the path exists.
@@ -118,7 +119,7 @@ pub struct StatVfs {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn statvfs<P: AsRef<Path>>(path: P) -> Op<impl Work<Output = StatVfs>> {
-    crate::fs::on_path("get filesystem statistics of", path.as_ref(), |path| {
+    crate::fs::on_path(Operation::StatFs, path.as_ref(), |path| {
         let st = rustix::fs::statvfs(path)?;
         Ok(StatVfs {
             f_bsize: st.f_bsize,
@@ -242,7 +243,7 @@ pub fn utime<P: AsRef<Path>>(
     path: P,
     times: Option<(SystemTime, SystemTime)>,
 ) -> Op<impl Work<Output = ()>> {
-    crate::fs::on_path("set the times of", path.as_ref(), move |path| {
+    crate::fs::on_path(Operation::SetTimes, path.as_ref(), move |path| {
         const NOW: Timespec = Timespec {
             tv_sec: 0,
             tv_nsec: UTIME_NOW,

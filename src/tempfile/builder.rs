@@ -4,8 +4,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::{NewNamedTempFile, NewTempDir, SpooledTempFile};
-use crate::error;
-use crate::executor::{Blocking, Work};
+use crate::error::{self, Operation};
+use crate::executor::{Blocking, Private, Work};
 
 /// Configures temporary files and directories: name prefix and suffix, random part, permissions,
 /// and whether they are removed. The `tempfile` crate's `Builder`, creating asynchronously.
@@ -305,12 +305,12 @@ pub(super) struct FileWork {
 impl Work for FileWork {
     type Output = (std::fs::File, ::tempfile::TempPath);
 
-    fn run(self) -> io::Result<Self::Output> {
+    fn run(self, _: Private) -> io::Result<Self::Output> {
         let dir = &self.dir;
         self.builder
             .with(false, |b| b.tempfile_in(dir))
             .map(::tempfile::NamedTempFile::into_parts)
-            .map_err(|e| error::path("create a temporary file in", dir, e))
+            .map_err(|e| error::path(Operation::CreateTempFileIn, dir, e))
     }
 }
 
@@ -323,10 +323,10 @@ pub(super) struct DirWork {
 impl Work for DirWork {
     type Output = ::tempfile::TempDir;
 
-    fn run(self) -> io::Result<::tempfile::TempDir> {
+    fn run(self, _: Private) -> io::Result<::tempfile::TempDir> {
         let dir = &self.dir;
         self.builder
             .with(true, |b| b.tempdir_in(dir))
-            .map_err(|e| error::path("create a temporary directory in", dir, e))
+            .map_err(|e| error::path(Operation::CreateTempDirIn, dir, e))
     }
 }

@@ -7,8 +7,8 @@ use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
-use crate::error;
-use crate::executor::{Blocking, Executor, Op, Work};
+use crate::error::{self, Operation};
+use crate::executor::{Blocking, Executor, Op, Private, Work};
 use crate::file::{Buffering, File, Parts};
 
 /// A temporary file kept in memory until it grows beyond `max_size` bytes, then rolled over
@@ -66,8 +66,8 @@ struct RollWork {
 impl Work for RollWork {
     type Output = std::fs::File;
 
-    fn run(self) -> io::Result<std::fs::File> {
-        let fail = |e| error::op("roll a spooled file over to disk", e);
+    fn run(self, _: Private) -> io::Result<std::fs::File> {
+        let fail = |e| error::op(Operation::Rollover, e);
         let mut file = ::tempfile::tempfile().map_err(fail)?;
         file.write_all(&self.data).map_err(fail)?;
         file.seek(SeekFrom::Start(self.pos)).map_err(fail)?;

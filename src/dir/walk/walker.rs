@@ -10,7 +10,7 @@ use std::sync::Arc;
 use cap_std::fs::{FileType, Metadata};
 
 use super::{WalkEntry, BATCH};
-use crate::error;
+use crate::error::{self, Operation};
 use crate::executor::batch::Source;
 
 /// The walk itself, synchronous: moved to the executor for each batch and back.
@@ -144,7 +144,7 @@ impl Frame {
             Ok(entry) => entry,
             Err(e) => {
                 self.listing = Listing::Failed;
-                return Some(Err(error::path("walk", &self.path, e)));
+                return Some(Err(error::path(Operation::Walk, &self.path, e)));
             }
         };
         let name = entry.file_name();
@@ -155,7 +155,7 @@ impl Frame {
         };
         Some(match file_type {
             Ok(file_type) => Ok((name, file_type)),
-            Err(e) => Err(error::path("walk", &self.child(&name), e)),
+            Err(e) => Err(error::path(Operation::Walk, &self.child(&name), e)),
         })
     }
 }
@@ -238,7 +238,7 @@ impl Walker {
                     opened.and_then(|(dir, id)| Frame::new(dir, path.clone(), true, self.sort, id));
                 match child {
                     Ok(child) => self.stack.push(child),
-                    Err(e) => self.pending = Some(error::path("walk", &path, e)),
+                    Err(e) => self.pending = Some(error::path(Operation::Walk, &path, e)),
                 }
             }
             if depth >= self.min_depth {
@@ -264,12 +264,13 @@ impl Walker {
         let meta = self
             .root
             .metadata(path)
-            .map_err(|e| error::path("walk", path, e))?;
+            .map_err(|e| error::path(Operation::Walk, path, e))?;
         let file_type = meta.file_type();
         if !file_type.is_dir() {
             return Ok((file_type, None));
         }
-        let id = identity(&self.root, path, &meta).map_err(|e| error::path("walk", path, e))?;
+        let id =
+            identity(&self.root, path, &meta).map_err(|e| error::path(Operation::Walk, path, e))?;
         self.check_loop(path, &id)?;
         if depth >= self.max_depth {
             return Ok((file_type, None));
@@ -294,7 +295,11 @@ impl Walker {
             .find(|frame| frame.id.as_ref() == Some(id));
         match ancestor {
             None => Ok(()),
-            Some(ancestor) => Err(error::path("walk", path, loop_error(&ancestor.path))),
+            Some(ancestor) => Err(error::path(
+                Operation::Walk,
+                path,
+                loop_error(&ancestor.path),
+            )),
         }
     }
 
@@ -302,11 +307,11 @@ impl Walker {
     fn start(&mut self) -> Option<io::Result<WalkEntry>> {
         let file_type = match self.root.metadata(&self.rel) {
             Ok(meta) => meta.file_type(),
-            Err(e) => return Some(Err(error::path("walk", &self.rel, e))),
+            Err(e) => return Some(Err(error::path(Operation::Walk, &self.rel, e))),
         };
         let path_is_symlink = match self.root.symlink_metadata(&self.rel) {
             Ok(meta) => meta.file_type().is_symlink(),
-            Err(e) => return Some(Err(error::path("walk", &self.rel, e))),
+            Err(e) => return Some(Err(error::path(Operation::Walk, &self.rel, e))),
         };
         if file_type.is_dir() && self.max_depth > 0 {
             let prefixed = !self.rel.components().all(|c| c == Component::CurDir);
@@ -319,7 +324,7 @@ impl Walker {
             });
             match opened {
                 Ok(frame) => self.stack.push(frame),
-                Err(e) => self.pending = Some(error::path("walk", &self.rel, e)),
+                Err(e) => self.pending = Some(error::path(Operation::Walk, &self.rel, e)),
             }
         }
         (self.min_depth == 0).then(|| {

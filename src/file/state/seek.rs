@@ -6,6 +6,7 @@ use std::task::{ready, Context, Poll};
 
 use super::super::job::{Action, Outcome};
 use super::{Buffering, Core, Kind, READ_START};
+use crate::error::Operation;
 use crate::executor::Executor;
 
 impl<E: Executor> Core<E> {
@@ -82,7 +83,7 @@ impl<E: Executor> Core<E> {
                         io::ErrorKind::InvalidInput,
                         "invalid seek to a negative or overflowing position",
                     );
-                    return Some(Err(self.shared.error("seek in", err)));
+                    return Some(Err(self.shared.error(Operation::Seek, err)));
                 }
             },
             _ => None,

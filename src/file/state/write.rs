@@ -10,6 +10,7 @@ use bytes::Bytes;
 
 use super::super::job::{Action, Outcome};
 use super::{not_writable, Core, Kind, MAX_CHUNK};
+use crate::error::Operation;
 use crate::executor::Executor;
 
 impl<E: Executor> Core<E> {
@@ -48,7 +49,7 @@ impl<E: Executor> Core<E> {
             return Poll::Ready(Ok(0));
         }
         if !self.shared.writable {
-            return Poll::Ready(Err(self.shared.error("write", not_writable())));
+            return Poll::Ready(Err(self.shared.error(Operation::Write, not_writable())));
         }
         if self.unbuffered() {
             return self.poll_write_through(cx, data);
@@ -161,7 +162,7 @@ impl<E: Executor> Core<E> {
     ) -> Poll<io::Result<()>> {
         if data.is_some() {
             if !self.shared.writable {
-                return Poll::Ready(Err(self.shared.error("write", not_writable())));
+                return Poll::Ready(Err(self.shared.error(Operation::Write, not_writable())));
             }
             ready!(self.poll_idle(cx))?;
             let data = data.take().expect("checked above");
