@@ -345,7 +345,7 @@ impl<E: Executor> File<E> {
         use std::io::Seek;
         // `lseek` and `fcntl` never block on I/O: they are safe to call here.
         let pos = (&file).stream_position().ok();
-        let (mode, append) = descriptor_mode(&file);
+        let (mode, append) = open_options::descriptor_mode(&file);
         File::from_parts(Parts {
             file,
             path: None,
@@ -479,7 +479,7 @@ impl<E: Executor> File<E> {
             Outcome::File(dup) => dup,
             _ => unreachable!("dup yields a file"),
         };
-        let (_, append) = descriptor_mode(&dup);
+        let (_, append) = open_options::descriptor_mode(&dup);
         let mut clone = File::from_parts(Parts {
             file: dup,
             path: self.core.shared.path.as_deref().map(Path::to_owned),
@@ -589,28 +589,6 @@ impl<E: Executor> File<E> {
             None => result,
         }
     }
-}
-
-/// The Python mode and the append flag of an open descriptor.
-fn descriptor_mode(file: &stdfs::File) -> (&'static str, bool) {
-    #[cfg(unix)]
-    {
-        use rustix::fs::OFlags;
-        if let Ok(flags) = rustix::fs::fcntl_getfl(file) {
-            let append = flags.contains(OFlags::APPEND);
-            let (read, write) = match flags & OFlags::ACCMODE {
-                f if f == OFlags::WRONLY => (false, true),
-                f if f == OFlags::RDWR => (true, true),
-                _ => (true, false),
-            };
-            return (
-                open_options::python_mode(read, write, append, false),
-                append,
-            );
-        }
-    }
-    let _ = file;
-    ("rb+", false)
 }
 
 impl<E: Executor> Drop for File<E> {

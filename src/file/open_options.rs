@@ -6,8 +6,6 @@ use std::path::Path;
 
 use super::open::{Open, OpenWork};
 use super::state::{Buffering, READ_START};
-#[cfg(doc)]
-use super::File;
 use crate::error;
 #[cfg(doc)]
 use crate::Blocking;
@@ -26,10 +24,10 @@ use crate::Blocking;
 /// | `x+` | writing and reading | `AlreadyExists` | creates |
 ///
 /// One of `r`, `w`, `a`, `x`; then, in any order, at most one `+` and at most one `b` or `t`
-/// (`"rb+"`, `"r+b"`, `"wt"`). `b` and `t` change nothing: a [`File`] reads and writes bytes,
-/// and text comes from [`File::read_to_string`] or `AsyncBufReadExt::lines`, as UTF-8.
+/// (`"rb+"`, `"r+b"`, `"wt"`). `b` and `t` change nothing: a [`File`](crate::File) reads and writes bytes,
+/// and text comes from [`File::read_to_string`](crate::File::read_to_string) or `AsyncBufReadExt::lines`, as UTF-8.
 ///
-/// The file is buffered as [`OpenOptions::buffer_size`] describes; [`File::mode`] returns
+/// The file is buffered as [`OpenOptions::buffer_size`] describes; [`File::mode`](crate::File::mode) returns
 /// `mode` as given.
 ///
 /// # Errors
@@ -78,7 +76,7 @@ pub fn open<P: AsRef<Path>>(path: P, mode: &str) -> Open {
     }
 }
 
-/// Options to open a [`File`]: [`std::fs::OpenOptions`]' methods, plus
+/// Options to open a [`File`](crate::File): [`std::fs::OpenOptions`]' methods, plus
 /// [`buffer_size`](OpenOptions::buffer_size).
 ///
 /// # Examples
@@ -340,7 +338,7 @@ impl OpenOptions {
     }
 
     /// Opens the file at `path` with these options: an operation, awaited on [`Blocking`] or
-    /// bound to another executor with [`Open::on`]. The [`File`] keeps that executor.
+    /// bound to another executor with [`Open::on`]. The [`File`](crate::File) keeps that executor.
     ///
     /// # Errors
     ///
@@ -445,4 +443,23 @@ pub(super) fn python_mode(read: bool, write: bool, append: bool, create_new: boo
         (false, false, true, false) => "rb",
         (false, false, false, _) => "wb",
     }
+}
+
+/// The Python mode and the append flag of an open descriptor.
+pub(super) fn descriptor_mode(file: &fs::File) -> (&'static str, bool) {
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        if let Ok(flags) = rustix::fs::fcntl_getfl(file) {
+            let append = flags.contains(OFlags::APPEND);
+            let (read, write) = match flags & OFlags::ACCMODE {
+                f if f == OFlags::WRONLY => (false, true),
+                f if f == OFlags::RDWR => (true, true),
+                _ => (true, false),
+            };
+            return (python_mode(read, write, append, false), append);
+        }
+    }
+    let _ = file;
+    ("rb+", false)
 }

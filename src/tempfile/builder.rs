@@ -1,11 +1,10 @@
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs::Permissions;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::create::{DirWork, FileWork, Settings};
 use super::{NewNamedTempFile, NewTempDir, SpooledTempFile};
-use crate::error::{self, Operation};
-use crate::executor::{Blocking, Private, Work};
+use crate::executor::Blocking;
 
 /// Configures temporary files and directories: name prefix and suffix, random part, permissions,
 /// and whether they are removed. The `tempfile` crate's `Builder`, creating asynchronously.
@@ -24,10 +23,7 @@ use crate::executor::{Blocking, Private, Work};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Builder {
-    prefix: OsString,
-    suffix: OsString,
-    rand_bytes: usize,
-    permissions: Option<Permissions>,
+    settings: Settings,
     keep: bool,
 }
 
@@ -52,10 +48,7 @@ impl Builder {
     /// ```
     pub fn new() -> Self {
         Builder {
-            prefix: OsString::from(".tmp"),
-            suffix: OsString::new(),
-            rand_bytes: 6,
-            permissions: None,
+            settings: Settings::default(),
             keep: false,
         }
     }
@@ -71,7 +64,7 @@ impl Builder {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn prefix<S: AsRef<OsStr> + ?Sized>(&mut self, prefix: &S) -> &mut Self {
-        self.prefix = prefix.as_ref().to_owned();
+        self.settings.prefix = prefix.as_ref().to_owned();
         self
     }
 
@@ -86,7 +79,7 @@ impl Builder {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn suffix<S: AsRef<OsStr> + ?Sized>(&mut self, suffix: &S) -> &mut Self {
-        self.suffix = suffix.as_ref().to_owned();
+        self.settings.suffix = suffix.as_ref().to_owned();
         self
     }
 
@@ -101,7 +94,7 @@ impl Builder {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn rand_bytes(&mut self, rand: usize) -> &mut Self {
-        self.rand_bytes = rand;
+        self.settings.rand_bytes = rand;
         self
     }
 
@@ -123,7 +116,7 @@ impl Builder {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn permissions(&mut self, permissions: Permissions) -> &mut Self {
-        self.permissions = Some(permissions);
+        self.settings.permissions = Some(permissions);
         self
     }
 
@@ -194,7 +187,7 @@ impl Builder {
     /// ```
     pub fn tempfile_in<P: AsRef<Path>>(&self, dir: P) -> NewNamedTempFile {
         let work = FileWork {
-            builder: self.clone(),
+            settings: self.settings.clone(),
             dir: dir.as_ref().to_owned(),
         };
         NewNamedTempFile::new(work, self.keep)
@@ -247,7 +240,7 @@ impl Builder {
     /// ```
     pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> NewTempDir {
         let work = DirWork {
-            builder: self.clone(),
+            settings: self.settings.clone(),
             dir: dir.as_ref().to_owned(),
         };
         NewTempDir::new(work, self.keep)
@@ -268,65 +261,5 @@ impl Builder {
     /// ```
     pub fn spooled(&self, max_size: usize) -> SpooledTempFile<Blocking> {
         SpooledTempFile::new(max_size)
-    }
-
-    /// The `tempfile` crate's builder for these settings. Directories are owner-only unless
-    /// told otherwise (files are by default).
-    fn with<T>(
-        &self,
-        dir: bool,
-        f: impl FnOnce(&::tempfile::Builder<'_, '_>) -> io::Result<T>,
-    ) -> io::Result<T> {
-        let mut builder = ::tempfile::Builder::new();
-        builder
-            .prefix(&self.prefix)
-            .suffix(&self.suffix)
-            .rand_bytes(self.rand_bytes);
-        let permissions = match (&self.permissions, dir) {
-            (Some(permissions), _) => Some(permissions.clone()),
-            #[cfg(unix)]
-            (None, true) => Some(std::os::unix::fs::PermissionsExt::from_mode(0o700)),
-            _ => None,
-        };
-        if let Some(permissions) = permissions {
-            builder.permissions(permissions);
-        }
-        f(&builder)
-    }
-}
-
-/// Creating a named temporary file in `dir`. The path comes back armed: if nobody takes it
-/// (the creating future was dropped), dropping it on the executor's thread removes the file.
-pub(super) struct FileWork {
-    builder: Builder,
-    dir: PathBuf,
-}
-
-impl Work for FileWork {
-    type Output = (std::fs::File, ::tempfile::TempPath);
-
-    fn run(self, _: Private) -> io::Result<Self::Output> {
-        let dir = &self.dir;
-        self.builder
-            .with(false, |b| b.tempfile_in(dir))
-            .map(::tempfile::NamedTempFile::into_parts)
-            .map_err(|e| error::path(Operation::CreateTempFileIn, dir, e))
-    }
-}
-
-/// Creating a temporary directory in `dir`, armed like [`FileWork`]'s path.
-pub(super) struct DirWork {
-    builder: Builder,
-    dir: PathBuf,
-}
-
-impl Work for DirWork {
-    type Output = ::tempfile::TempDir;
-
-    fn run(self, _: Private) -> io::Result<::tempfile::TempDir> {
-        let dir = &self.dir;
-        self.builder
-            .with(true, |b| b.tempdir_in(dir))
-            .map_err(|e| error::path(Operation::CreateTempDirIn, dir, e))
     }
 }

@@ -7,7 +7,7 @@ use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use super::builder::DirWork;
+use super::create::DirWork;
 use crate::executor::{Blocking, Executor, Op};
 use crate::fs;
 

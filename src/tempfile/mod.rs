@@ -51,6 +51,7 @@
 //! ```
 
 mod builder;
+mod create;
 mod dir;
 mod named;
 mod spooled;

@@ -8,7 +8,7 @@ use std::task::{ready, Context, Poll};
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 use pin_project_lite::pin_project;
 
-use super::builder::FileWork;
+use super::create::{FileWork, Settings};
 use crate::executor::{Blocking, Executor, Op};
 use crate::file::{Buffering, File, Parts};
 use crate::fs;
@@ -71,7 +71,11 @@ impl NamedTempFile {
     // Not `Default`: creating is an operation.
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> NewNamedTempFile {
-        super::Builder::new().tempfile()
+        let work = FileWork {
+            settings: Settings::default(),
+            dir: std::env::temp_dir(),
+        };
+        NewNamedTempFile::new(work, false)
     }
 }
 
