@@ -77,6 +77,48 @@ impl Harness {
         assert_eq!(self.wakes(), before + 1, "completing a job wakes the task");
     }
 
+    /// Flushes through exactly one job: pending, the job runs and wakes, then done.
+    fn flush_through_one_job<E: crate::Executor>(&self, file: &mut File<E>) {
+        assert!(Pin::new(&mut *file).poll_flush(&mut self.cx()).is_pending());
+        self.run_one();
+        match Pin::new(file).poll_flush(&mut self.cx()) {
+            Poll::Ready(Ok(())) => {}
+            other => panic!("flush not done after its job ran: {other:?}"),
+        }
+    }
+
+    /// Reads through exactly one job: pending, the job runs and wakes, then the bytes.
+    fn read_through_one_job<E: crate::Executor>(
+        &self,
+        file: &mut File<E>,
+        buf: &mut [u8],
+    ) -> usize {
+        assert!(Pin::new(&mut *file)
+            .poll_read(&mut self.cx(), buf)
+            .is_pending());
+        self.run_one();
+        match Pin::new(file).poll_read(&mut self.cx(), buf) {
+            Poll::Ready(Ok(n)) => n,
+            other => panic!("read not done after its job ran: {other:?}"),
+        }
+    }
+
+    /// Writes without a hand-off: the write must be ready at once.
+    fn write_now<E: crate::Executor>(&self, file: &mut File<E>, data: &[u8]) -> usize {
+        match Pin::new(file).poll_write(&mut self.cx(), data) {
+            Poll::Ready(Ok(n)) => n,
+            other => panic!("write not done at once: {other:?}"),
+        }
+    }
+
+    /// Seeks without a hand-off: the seek must be ready at once.
+    fn seek_now<E: crate::Executor>(&self, file: &mut File<E>, to: SeekFrom) -> u64 {
+        match Pin::new(file).poll_seek(&mut self.cx(), to) {
+            Poll::Ready(Ok(pos)) => pos,
+            other => panic!("seek not done at once: {other:?}"),
+        }
+    }
+
     fn on_disk(&self) -> Vec<u8> {
         std::fs::read(&self.path).unwrap()
     }
@@ -179,14 +221,7 @@ fn pending_read_is_woken_and_completes() {
         other => panic!("expected the rest, got {other:?}"),
     }
     // End of file: one more hand-off, then 0.
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
-        Poll::Ready(Ok(0))
-    ));
+    assert_eq!(h.read_through_one_job(&mut file, &mut buf), 0);
 }
 
 #[test]
@@ -195,16 +230,10 @@ fn write_then_cancel_then_flush() {
     let mut file = h.open(read_write().buffer_size(4));
 
     // Fills the buffer; a full buffer starts writing in the background.
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"abcd"),
-        Poll::Ready(Ok(4))
-    ));
+    assert_eq!(h.write_now(&mut file, b"abcd"), 4);
     assert_eq!(h.exec.pending(), 1);
     // The next buffer fills while the first is written.
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"efgh"),
-        Poll::Ready(Ok(4))
-    ));
+    assert_eq!(h.write_now(&mut file, b"efgh"), 4);
     // Both buffers full: this write waits, having accepted nothing, and is then abandoned.
     assert!(Pin::new(&mut file)
         .poll_write(&mut h.cx(), b"ijkl")
@@ -213,17 +242,9 @@ fn write_then_cancel_then_flush() {
     assert_eq!(h.on_disk(), b"abcd");
 
     // Flush writes the second buffer, and only it.
-    assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_flush(&mut h.cx()),
-        Poll::Ready(Ok(()))
-    ));
+    h.flush_through_one_job(&mut file);
     assert_eq!(h.on_disk(), b"abcdefgh");
-    assert!(matches!(
-        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Current(0)),
-        Poll::Ready(Ok(8))
-    ));
+    assert_eq!(h.seek_now(&mut file, SeekFrom::Current(0)), 8);
 }
 
 #[test]
@@ -253,20 +274,10 @@ fn seek_to_a_known_position_is_folded_into_the_next_read() {
     let h = Harness::new(&content);
     let mut file = h.open(&read_write());
     // Outside any buffer, but the target is known: no hand-off for the seek itself.
-    assert!(matches!(
-        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Start(15_000)),
-        Poll::Ready(Ok(15_000))
-    ));
+    assert_eq!(h.seek_now(&mut file, SeekFrom::Start(15_000)), 15_000);
     assert_eq!(h.exec.pending(), 0);
     let mut buf = [0; 2];
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
-        Poll::Ready(Ok(2))
-    ));
+    assert_eq!(h.read_through_one_job(&mut file, &mut buf), 2);
     assert_eq!(buf, content[15_000..15_002]);
 }
 
@@ -274,10 +285,7 @@ fn seek_to_a_known_position_is_folded_into_the_next_read() {
 fn seek_with_buffered_write_data() {
     let h = Harness::new(b"");
     let mut file = h.open(&read_write());
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"hello"),
-        Poll::Ready(Ok(5))
-    ));
+    assert_eq!(h.write_now(&mut file, b"hello"), 5);
     assert_eq!(h.exec.pending(), 0, "buffered");
     // The seek writes the buffer and moves the cursor in one hand-off.
     assert!(Pin::new(&mut file)
@@ -285,20 +293,9 @@ fn seek_with_buffered_write_data() {
         .is_pending());
     h.run_one();
     assert_eq!(h.on_disk(), b"hello");
-    assert!(matches!(
-        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Start(1)),
-        Poll::Ready(Ok(1))
-    ));
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"E"),
-        Poll::Ready(Ok(1))
-    ));
-    assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_flush(&mut h.cx()),
-        Poll::Ready(Ok(()))
-    ));
+    assert_eq!(h.seek_now(&mut file, SeekFrom::Start(1)), 1);
+    assert_eq!(h.write_now(&mut file, b"E"), 1);
+    h.flush_through_one_job(&mut file);
     assert_eq!(h.on_disk(), b"hEllo");
 }
 
@@ -312,19 +309,9 @@ fn abandoned_seek_takes_effect_and_position_tells() {
         .is_pending());
     h.run_one();
     // The position query sees the seek that happened.
-    assert!(matches!(
-        Pin::new(&mut file).poll_seek(&mut h.cx(), SeekFrom::Current(0)),
-        Poll::Ready(Ok(7))
-    ));
+    assert_eq!(h.seek_now(&mut file, SeekFrom::Current(0)), 7);
     let mut buf = [0; 3];
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
-        Poll::Ready(Ok(3))
-    ));
+    assert_eq!(h.read_through_one_job(&mut file, &mut buf), 3);
     assert_eq!(&buf, b"789");
 }
 
@@ -332,19 +319,9 @@ fn abandoned_seek_takes_effect_and_position_tells() {
 fn read_after_writes_is_one_hand_off() {
     let h = Harness::new(b"0123456789");
     let mut file = h.open(&read_write());
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"ab"),
-        Poll::Ready(Ok(2))
-    ));
+    assert_eq!(h.write_now(&mut file, b"ab"), 2);
     let mut buf = [0; 3];
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf),
-        Poll::Ready(Ok(3))
-    ));
+    assert_eq!(h.read_through_one_job(&mut file, &mut buf), 3);
     assert_eq!(&buf, b"234");
     assert_eq!(h.on_disk(), b"ab23456789");
 }
@@ -368,10 +345,7 @@ fn fill_buf_then_consume() {
 fn lost_job_is_an_error_and_the_file_stays_usable() {
     let h = Harness::new(b"");
     let mut file = h.open(&read_write());
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"lost"),
-        Poll::Ready(Ok(4))
-    ));
+    assert_eq!(h.write_now(&mut file, b"lost"), 4);
     assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
     assert_eq!(h.exec.drop_pending(), 1);
     match Pin::new(&mut file).poll_flush(&mut h.cx()) {
@@ -382,16 +356,8 @@ fn lost_job_is_an_error_and_the_file_stays_usable() {
     assert!(Pin::new(&mut file)
         .poll_seek(&mut h.cx(), SeekFrom::Start(0))
         .is_ready());
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"kept"),
-        Poll::Ready(Ok(4))
-    ));
-    assert!(Pin::new(&mut file).poll_flush(&mut h.cx()).is_pending());
-    h.run_one();
-    assert!(matches!(
-        Pin::new(&mut file).poll_flush(&mut h.cx()),
-        Poll::Ready(Ok(()))
-    ));
+    assert_eq!(h.write_now(&mut file, b"kept"), 4);
+    h.flush_through_one_job(&mut file);
     assert_eq!(h.on_disk(), b"kept");
 }
 
@@ -399,15 +365,9 @@ fn lost_job_is_an_error_and_the_file_stays_usable() {
 fn drop_takes_back_a_queued_job_and_writes_everything_itself() {
     let h = Harness::new(b"");
     let mut file = h.open(read_write().buffer_size(4));
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"1234"),
-        Poll::Ready(Ok(4))
-    ));
+    assert_eq!(h.write_now(&mut file, b"1234"), 4);
     assert_eq!(h.exec.pending(), 1, "background write queued");
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"56"),
-        Poll::Ready(Ok(2))
-    ));
+    assert_eq!(h.write_now(&mut file, b"56"), 2);
     drop(file);
     // The queued job's bytes and the buffered ones are on the OS before `drop` returns, in
     // order; the job left in the queue finds nothing to do.
@@ -421,10 +381,7 @@ fn drop_takes_back_a_queued_job_and_writes_everything_itself() {
 fn drop_when_idle_writes_on_the_dropping_thread() {
     let h = Harness::new(b"");
     let mut file = h.open(&read_write());
-    assert!(matches!(
-        Pin::new(&mut file).poll_write(&mut h.cx(), b"tail"),
-        Poll::Ready(Ok(4))
-    ));
+    assert_eq!(h.write_now(&mut file, b"tail"), 4);
     drop(file);
     assert_eq!(h.exec.pending(), 0, "nothing left to the executor");
     assert_eq!(h.on_disk(), b"tail");
