@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub use cap_std::fs::{FileType, Metadata};
 
 pub use self::open::OpenAmbient;
-pub use self::read_dir::{DirEntry, ReadDir};
+pub use self::read_dir::{DirEntry, ReadDir, ReadDirFuture};
 pub use self::walk::{Walk, WalkEntry};
 
 use crate::error::Context as _;
@@ -432,10 +432,12 @@ impl<E: Executor> Dir<E> {
         })
     }
 
-    /// Lists the directory at `path` (`"."` for this one), as [`crate::fs::read_dir`]. Awaiting
-    /// it opens the directory and fetches the first batch of entries in one hand-off; the
-    /// resulting [`ReadDir`] is a `Stream` of [`DirEntry`], whose paths are relative to
-    /// this `Dir`.
+    /// Lists the directory at `path` (`"."` for this one), in the shape of
+    /// [`crate::fs::read_dir`]: the returned [`ReadDir`] is a lazy `Stream` of [`DirEntry`],
+    /// whose paths are relative to this `Dir`. Await it to open the directory and see an
+    /// error at once; or use it as a stream directly, and an error to open it is its first
+    /// item. Either way the opening hand-off also fetches the first batch of entries, on this
+    /// `Dir`'s executor (or the one given to [`ReadDir::on`]).
     ///
     /// # Errors
     ///
@@ -444,8 +446,8 @@ impl<E: Executor> Dir<E> {
     ///
     /// # Cancel safety
     ///
-    /// Once polled, the directory is opened even if the future is dropped; it is then closed
-    /// on the executor.
+    /// Nothing happens until it is first polled; then the directory is opened even if the
+    /// stream is dropped, and closed on the executor.
     ///
     /// # Examples
     ///
@@ -469,11 +471,8 @@ impl<E: Executor> Dir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     #[doc(alias = "scandir")]
-    pub fn read_dir<P: AsRef<Path>>(&self, path: P) -> Op<impl Work<Output = ReadDir<E>>, E> {
-        let exec = self.exec.clone();
-        self.on_path(Operation::ReadDir, path.as_ref(), move |dir, path| {
-            ReadDir::open(dir, path, exec)
-        })
+    pub fn read_dir<P: AsRef<Path>>(&self, path: P) -> ReadDir<E> {
+        ReadDir::new(Arc::clone(&self.inner), path.as_ref(), self.exec.clone())
     }
 
     /// Walks the tree at `path` (`"."` for this whole directory) recursively, top-down, as

@@ -11,7 +11,7 @@ use futures_core::Stream;
 
 use crate::error::Context as _;
 use crate::error::Operation;
-use crate::executor::batch::{batched_stream, Batched, Source};
+use crate::executor::batch::{awaitable_stream, batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor, Op};
 
 /// Entries fetched per hand-off.
@@ -73,27 +73,41 @@ struct Raw {
     file_type: Option<FileType>,
 }
 
-/// The open listing, and the path it lists for error messages.
-struct Listing {
-    path: Arc<Path>,
-    entries: cap_std::fs::ReadDir,
+/// The directory being listed: opened beneath its `Dir` by the first hand-off, which also
+/// reads the first batch.
+enum Listing {
+    Unopened {
+        root: Arc<cap_std::fs::Dir>,
+        path: Arc<Path>,
+    },
+    Open {
+        path: Arc<Path>,
+        entries: cap_std::fs::ReadDir,
+    },
 }
 
 impl Source for Listing {
     type Item = io::Result<Raw>;
 
-    fn fill(mut self, buf: &mut VecDeque<io::Result<Raw>>) -> io::Result<Option<Self>> {
+    fn fill(self, buf: &mut VecDeque<io::Result<Raw>>) -> io::Result<Option<Self>> {
+        let (path, mut entries) = match self {
+            Listing::Unopened { root, path } => {
+                let entries = root.read_dir(&path).at(Operation::ReadDir, &path)?;
+                (path, entries)
+            }
+            Listing::Open { path, entries } => (path, entries),
+        };
         for _ in 0..BATCH {
-            match self.entries.next() {
+            match entries.next() {
                 Some(Ok(entry)) => {
                     let file_type = entry.file_type().ok();
                     buf.push_back(Ok(Raw { entry, file_type }));
                 }
-                Some(Err(e)) => buf.push_back(Err(e).at(Operation::ReadDir, &self.path)),
+                Some(Err(e)) => buf.push_back(Err(e).at(Operation::ReadDir, &path)),
                 None => return Ok(None),
             }
         }
-        Ok(Some(self))
+        Ok(Some(Listing::Open { path, entries }))
     }
 }
 
@@ -101,20 +115,49 @@ impl Source for Listing {
 impl<E: Executor> Unpin for ReadDir<E> {}
 
 impl<E: Executor> ReadDir<E> {
-    /// Opens `path` beneath `root` and reads the first batch: the work of
-    /// [`Dir::read_dir`](super::Dir::read_dir), whose caller names the path in errors.
-    pub(super) fn open(root: &cap_std::fs::Dir, path: &Path, exec: E) -> io::Result<Self> {
-        let listing = Listing {
-            path: Arc::from(path),
-            entries: root.read_dir(path)?,
-        };
-        let mut buf = VecDeque::new();
-        let more = listing.fill(&mut buf)?;
-        Ok(ReadDir {
-            path: Arc::from(path),
+    /// The listing of `path` beneath `root`, not opened yet: the stream of
+    /// [`Dir::read_dir`](super::Dir::read_dir).
+    pub(super) fn new(root: Arc<cap_std::fs::Dir>, path: &Path, exec: E) -> Self {
+        let path: Arc<Path> = Arc::from(path);
+        ReadDir {
             prefixed: !path.components().all(|c| c == Component::CurDir),
-            listing: Batched::resume(more, buf, exec),
-        })
+            listing: Batched::new(
+                Listing::Unopened {
+                    root,
+                    path: Arc::clone(&path),
+                },
+                exec,
+            ),
+            path,
+        }
+    }
+
+    /// Binds the listing to `exec`: every batch is fetched there, and its entries carry it.
+    ///
+    /// # Panics
+    ///
+    /// If the listing was already polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Blocking, Dir, Limit};
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// std::fs::write(tmp.path().join("a"), "")?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let entries: Vec<_> = root.read_dir(".").on(Limit::new(Blocking, 1)).try_collect().await?;
+    /// assert_eq!(entries.len(), 1);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    pub fn on<E2: Executor>(self, exec: E2) -> ReadDir<E2> {
+        ReadDir {
+            path: self.path,
+            prefixed: self.prefixed,
+            listing: self.listing.on("ReadDir::on", "listing", exec),
+        }
     }
 
     /// The executor batches are fetched on, the listing [`Dir`](super::Dir)'s.
@@ -187,6 +230,39 @@ impl<E: Executor> fmt::Debug for ReadDir<E> {
             .finish()
     }
 }
+
+awaitable_stream!(
+    ReadDir,
+    listing,
+    /// Awaiting a [`ReadDir`]: opens the directory beneath its [`Dir`](super::Dir) and
+    /// fetches the first batch.
+    ///
+    /// # Errors
+    ///
+    /// When the directory cannot be opened, `PermissionDenied` when the path would leave the
+    /// `Dir`; the message names the path.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the listing; the hand-off in flight finishes on the executor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Dir;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).await?;
+    /// let future = std::future::IntoFuture::into_future(root.read_dir("."));
+    /// let mut entries = future.await?;
+    /// assert!(entries.next_entry().await?.is_none());
+    /// let err = root.read_dir("missing").await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    ReadDirFuture
+);
 
 /// An entry of a directory beneath a [`Dir`](super::Dir), yielded by [`ReadDir`].
 ///

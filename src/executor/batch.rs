@@ -64,15 +64,6 @@ impl<S: Source, E: Executor> Batches<S, E> {
         }
     }
 
-    /// A stream whose first batch was read by the hand-off that opened its source.
-    #[cfg_attr(not(feature = "cap-std"), allow(dead_code))]
-    pub(crate) fn resume(source: Option<S>, buf: VecDeque<S::Item>) -> Self {
-        Batches {
-            state: State::Idle(source),
-            buf,
-        }
-    }
-
     /// The source, to configure it, or to move the stream to another executor.
     ///
     /// # Panics
@@ -180,15 +171,6 @@ impl<S: Source, E: Executor> Batched<S, E> {
         }
     }
 
-    /// A stream whose first batch was read by the hand-off that opened its source.
-    #[cfg_attr(not(feature = "cap-std"), allow(dead_code))]
-    pub(crate) fn resume(source: Option<S>, buf: VecDeque<S::Item>, exec: E) -> Self {
-        Batched {
-            exec,
-            batches: Batches::resume(source, buf),
-        }
-    }
-
     /// The executor batches are fetched on.
     pub(crate) fn executor(&self) -> &E {
         &self.exec
@@ -282,3 +264,45 @@ macro_rules! batched_stream {
     };
 }
 pub(crate) use batched_stream;
+
+/// Makes `$ty<E>` awaitable, as `fs::read_dir`'s stream is: awaiting it opens the source and
+/// fetches the first batch in one hand-off, and resolves to the stream, or to the error the
+/// opening gave (which the stream itself would yield as its one item). `$future` is the
+/// future's type, with the docs given.
+macro_rules! awaitable_stream {
+    ($ty:ident, $field:ident, $(#[$doc:meta])* $future:ident) => {
+        impl<E: $crate::executor::Executor> std::future::IntoFuture for $ty<E> {
+            type Output = std::io::Result<$ty<E>>;
+            type IntoFuture = $future<E>;
+
+            fn into_future(self) -> $future<E> {
+                $future { stream: Some(self) }
+            }
+        }
+
+        $(#[$doc])*
+        #[must_use = "futures do nothing unless you .await or poll them"]
+        #[derive(Debug)]
+        pub struct $future<E: $crate::executor::Executor = $crate::executor::Blocking> {
+            stream: Option<$ty<E>>,
+        }
+
+        impl<E: $crate::executor::Executor> std::future::Future for $future<E> {
+            type Output = std::io::Result<$ty<E>>;
+
+            fn poll(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Self::Output> {
+                let stream = self.stream.as_mut().expect(concat!(
+                    "`",
+                    stringify!($future),
+                    "` polled after completion"
+                ));
+                std::task::ready!(stream.$field.poll_fill(cx))?;
+                std::task::Poll::Ready(Ok(self.stream.take().expect("checked above")))
+            }
+        }
+    };
+}
+pub(crate) use awaitable_stream;

@@ -2,18 +2,16 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::{FileType, Metadata};
-use std::future::{Future, IntoFuture};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
 
 use crate::error::Context as _;
 use crate::error::Operation;
-use crate::executor::batch::{batched_stream, Batched, Source};
+use crate::executor::batch::{awaitable_stream, batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor};
 
 /// Entries fetched per hand-off.
@@ -226,59 +224,37 @@ batched_stream!(ReadDir => DirEntry<E>, listing, |this, raw, exec| raw.map(|raw|
     exec: exec.clone(),
 }));
 
-impl<E: Executor> IntoFuture for ReadDir<E> {
-    type Output = io::Result<ReadDir<E>>;
-    type IntoFuture = ReadDirFuture<E>;
-
-    fn into_future(self) -> ReadDirFuture<E> {
-        ReadDirFuture { dir: Some(self) }
-    }
-}
-
 impl<E: Executor> fmt::Debug for ReadDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.listing.fields(&mut f.debug_struct("ReadDir")).finish()
     }
 }
 
-/// Awaiting a [`ReadDir`]: opens the directory and fetches the first batch.
-///
-/// # Errors
-///
-/// When the directory cannot be opened; the message names the path.
-///
-/// # Cancel safety
-///
-/// Dropping it drops the listing; the hand-off in flight finishes on the executor.
-///
-/// # Examples
-///
-/// ```
-/// # futures::executor::block_on(async {
-/// let dir = tempfile::tempdir()?;
-/// let future = std::future::IntoFuture::into_future(aiofiles::fs::read_dir(dir.path()));
-/// let mut entries = future.await?;
-/// assert!(entries.next_entry().await?.is_none());
-/// # std::io::Result::Ok(()) }).unwrap();
-/// ```
-#[must_use = "futures do nothing unless you .await or poll them"]
-#[derive(Debug)]
-pub struct ReadDirFuture<E: Executor = Blocking> {
-    dir: Option<ReadDir<E>>,
-}
-
-impl<E: Executor> Future for ReadDirFuture<E> {
-    type Output = io::Result<ReadDir<E>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let dir = self
-            .dir
-            .as_mut()
-            .expect("`ReadDirFuture` polled after completion");
-        ready!(dir.listing.poll_fill(cx))?;
-        Poll::Ready(Ok(self.dir.take().expect("checked above")))
-    }
-}
+awaitable_stream!(
+    ReadDir,
+    listing,
+    /// Awaiting a [`ReadDir`]: opens the directory and fetches the first batch.
+    ///
+    /// # Errors
+    ///
+    /// When the directory cannot be opened; the message names the path.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the listing; the hand-off in flight finishes on the executor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let future = std::future::IntoFuture::into_future(aiofiles::fs::read_dir(dir.path()));
+    /// let mut entries = future.await?;
+    /// assert!(entries.next_entry().await?.is_none());
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    ReadDirFuture
+);
 
 /// An entry of a directory, yielded by [`ReadDir`]. Async counterpart of
 /// [`std::fs::DirEntry`].
