@@ -186,6 +186,16 @@ pub(crate) fn invalid_mode(mode: &str) -> io::Error {
     )
 }
 
+/// Runs `op` again while it fails with [`Interrupted`](io::ErrorKind::Interrupted).
+pub(crate) fn retry<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
+
 /// Adds context to the error of a `std` call.
 pub(crate) trait Context<T> {
     /// Names the operation and its path.

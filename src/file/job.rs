@@ -14,18 +14,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 
-use crate::error::{self, Operation};
+use crate::error::{self, retry, Operation};
 use crate::executor::{Private, Work};
-
-/// Runs `op` again while it fails with [`Interrupted`](io::ErrorKind::Interrupted).
-pub(super) fn retry<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
-    loop {
-        match op() {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
-}
 
 /// What a file's handle and its jobs share.
 pub(super) struct Shared {

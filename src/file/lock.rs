@@ -56,13 +56,13 @@ use std::time::{Duration, Instant};
 use async_io::Timer;
 use rustix::fs::FlockOperation;
 
-use super::job::{retry, Shared};
+use super::job::Shared;
 use super::File;
 
 mod registry;
 
 use self::registry::{enqueue, held, key_of, leave, released, turn, Key};
-use crate::error::Operation;
+use crate::error::{retry, Operation};
 use crate::executor::{Executor, Op, Private, Work};
 
 /// The first sleep between two attempts of the first waiter.

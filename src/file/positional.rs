@@ -4,9 +4,8 @@
 use std::future::Future;
 use std::io;
 
-use super::job::retry;
 use super::File;
-use crate::error::Operation;
+use crate::error::{retry, Operation};
 use crate::executor::Executor;
 
 impl<E: Executor> File<E> {

@@ -10,7 +10,7 @@ use std::task::{ready, Context, Poll};
 use futures_core::{FusedStream, Stream};
 
 use crate::error::Context as _;
-use crate::error::Operation;
+use crate::error::{self, Operation};
 use crate::executor::batch::{Batches, Source};
 use crate::executor::{Blocking, Executor};
 
@@ -523,12 +523,7 @@ impl Files {
         let want = usize::try_from(max)
             .unwrap_or(usize::MAX)
             .min(self.buf.len());
-        let n = loop {
-            match self.reader.read(&mut self.buf[..want]) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => break other?,
-            }
-        };
+        let n = error::retry(|| self.reader.read(&mut self.buf[..want]))?;
         self.writer.write_all(&self.buf[..n])?;
         Ok(n as u64)
     }
