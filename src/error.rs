@@ -18,6 +18,7 @@ pub(crate) enum Operation {
     Write,
     AtomicWrite,
     Open,
+    #[cfg(feature = "cap-std")]
     OpenDir,
     CreateTempFile,
     CreateTempFileIn,
@@ -62,6 +63,7 @@ impl Operation {
             Self::Write => "write",
             Self::AtomicWrite => "atomically write",
             Self::Open => "open",
+            #[cfg(feature = "cap-std")]
             Self::OpenDir => "open directory",
             Self::CreateTempFile => "create a temporary file",
             Self::CreateTempFileIn => "create a temporary file in",
