@@ -8,7 +8,7 @@
 //! record, and equals the executor under test), and at its end that every work ran where that
 //! executor runs work (the polling thread for `Inline`, the pool's named threads otherwise).
 //!
-//! Adding an executor is one `conformance!` line at the end of this file.
+//! Adding an executor is one entry of the `matrix!` near the end of this file.
 
 mod common;
 
@@ -22,7 +22,7 @@ use aiofiles::executor::Executor;
 use aiofiles::{Blocking, File, Inline, Limit, OpenOptions};
 use futures::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, TryStreamExt};
 
-use common::ThreadPerJob;
+use common::{tempdir, ThreadPerJob};
 
 /// Where an executor runs its works.
 #[derive(Clone, Copy, Debug)]
@@ -133,10 +133,6 @@ impl<E: Executor> Target<E> {
             }
         }
     }
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
 }
 
 #[track_caller]
@@ -1707,68 +1703,19 @@ mod suite {
     }
 }
 
-/// The suite's tests for one executor, each under the watchdog, each ending with a check of
-/// where its works ran; see [`conformance!`].
-macro_rules! suite_tests {
-    (
-        $(#[$attr:meta])* $name:ident, $make:expr, $run:path, $same:expr, $runs:expr;
-        $($(#[$test_attr:meta])* $test:ident),* $(,)?
-    ) => {
-        $(#[$attr])*
-        mod $name {
-            use super::*;
-
-            $(
-                $(#[$test_attr])*
-                #[test]
-                fn $test() {
-                    // The future is built on the watchdog's thread, inside `$run`, so that
-                    // `Tokio::current()` works and nothing needs to be `Send`.
-                    common::within(common::TIMEOUT, || {
-                        $run(async {
-                            let target = Target::new(($make)(), $same, $runs);
-                            suite::$test(&target).await;
-                            target.assert_ran_where_expected();
-                        })
-                    });
-                }
-            )*
-        }
-    };
-}
-
-/// Instantiates the whole suite for one executor: a module of tests named `$name`.
-///
-/// - `$make`: builds the executor, called inside `$run` (so `Tokio::current()` works);
-/// - `$run`: drives a future to completion (a `block_on`);
-/// - `$same`: whether two values are the same executor;
-/// - `$runs`: where its works run ([`Runs`]).
-macro_rules! conformance {
-    ($(#[$attr:meta])* $name:ident, $make:expr, $run:path, $same:expr, $runs:expr $(,)?) => {
-        suite_tests!(
-            $(#[$attr])* $name, $make, $run, $same, $runs;
-            open_modes,
-            write_read_seek_lines,
-            truncate_set_len_sync_metadata,
-            #[cfg(unix)]
-            positional_io,
-            clone_into_std_from_std_close,
-            drop_without_close_reaches_disk,
-            fs_functions,
-            #[cfg(unix)]
-            os_functions,
-            tempfiles,
-            walk_counts,
-            #[cfg(unix)]
-            reads_see_own_positional_writes,
-            #[cfg(unix)]
-            end_of_file_is_not_reused_after_a_seek,
-            #[cfg(unix)]
-            reads_see_writes_of_clones,
-            tail_follows_appends,
-            reads_see_set_len_and_truncate,
-            reads_see_own_cursor_writes,
-        );
+/// Runs the suite's test `$test` on one executor, under the watchdog, ending with a check of
+/// where its works ran: the body [`matrix!`] gives each test below. `$target`, the
+/// executor under test and what is known of it ([`Target::new`]), is built inside `$run` (a
+/// `block_on`), so that `Tokio::current()` works and nothing needs to be `Send`.
+macro_rules! suite_test {
+    ($test:path, [$run:path], $target:expr) => {
+        common::within(common::TIMEOUT, || {
+            $run(async {
+                let target = $target;
+                $test(&target).await;
+                target.assert_ran_where_expected();
+            })
+        })
     };
 }
 
@@ -1777,66 +1724,73 @@ const BLOCKING_THREAD: Runs = Runs::Named("blocking-");
 #[cfg(feature = "tokio")]
 const TOKIO_THREAD: &str = "tokio-r";
 
-conformance!(
-    blocking,
-    || Blocking,
-    common::futures_block_on,
-    |a, b| a == b,
-    BLOCKING_THREAD
-);
-conformance!(
-    inline,
-    || Inline,
-    common::futures_block_on,
-    |a, b| a == b,
-    Runs::Caller
-);
-conformance!(
-    limit_of_two_over_blocking,
-    || Limit::new(Blocking, 2),
-    common::futures_block_on,
-    |a, b| a.max() == b.max() && a.inner() == b.inner(),
-    BLOCKING_THREAD
-);
-conformance!(
-    #[cfg(feature = "tokio")]
-    tokio_multi_thread,
-    aiofiles::Tokio::current,
-    common::tokio_multi_thread,
-    |a, b| a.handle().id() == b.handle().id(),
-    Runs::Named(TOKIO_THREAD)
-);
-conformance!(
-    #[cfg(feature = "tokio")]
-    tokio_current_thread,
-    aiofiles::Tokio::current,
-    common::tokio_current_thread,
-    |a, b| a.handle().id() == b.handle().id(),
-    Runs::Named(TOKIO_THREAD)
-);
-conformance!(
-    #[cfg(feature = "async-std")]
-    async_std,
-    || aiofiles::AsyncStd,
-    common::async_std_block_on,
-    |a, b| a == b,
-    // async-std's blocking pool is the `blocking` crate's.
-    BLOCKING_THREAD
-);
-conformance!(
-    thread_per_job,
-    || ThreadPerJob,
-    common::futures_block_on,
-    |a, b| a == b,
-    Runs::Named(common::THREAD_PER_JOB_NAME)
-);
-conformance!(
-    linger,
-    || aiofiles::Linger,
-    common::futures_block_on,
-    |a, b| a == b,
-    Runs::Named("aiofiles-linger")
-);
+// The whole suite once per executor: a module of tests per executor. Each entry names the
+// module, the `block_on` the tests run under, and the target: the executor, whether two
+// values are the same executor, and where its works run ([`Runs`]). Adding an executor is
+// one entry here.
+matrix! {
+    suite: suite,
+    runner: suite_test,
+    executors: {
+        blocking @ common::futures_block_on =>
+            Target::new(Blocking, |a, b| a == b, BLOCKING_THREAD),
+        inline @ common::futures_block_on => Target::new(Inline, |a, b| a == b, Runs::Caller),
+        limit_of_two_over_blocking @ common::futures_block_on => Target::new(
+            Limit::new(Blocking, 2),
+            |a, b| a.max() == b.max() && a.inner() == b.inner(),
+            BLOCKING_THREAD,
+        ),
+        #[cfg(feature = "tokio")]
+        tokio_multi_thread @ common::tokio_multi_thread => Target::new(
+            aiofiles::Tokio::current(),
+            |a, b| a.handle().id() == b.handle().id(),
+            Runs::Named(TOKIO_THREAD),
+        ),
+        #[cfg(feature = "tokio")]
+        tokio_current_thread @ common::tokio_current_thread => Target::new(
+            aiofiles::Tokio::current(),
+            |a, b| a.handle().id() == b.handle().id(),
+            Runs::Named(TOKIO_THREAD),
+        ),
+        // async-std's blocking pool is the `blocking` crate's.
+        #[cfg(feature = "async-std")]
+        async_std @ common::async_std_block_on =>
+            Target::new(aiofiles::AsyncStd, |a, b| a == b, BLOCKING_THREAD),
+        thread_per_job @ common::futures_block_on => Target::new(
+            ThreadPerJob,
+            |a, b| a == b,
+            Runs::Named(common::THREAD_PER_JOB_NAME),
+        ),
+        linger @ common::futures_block_on => Target::new(
+            aiofiles::Linger,
+            |a, b| a == b,
+            Runs::Named("aiofiles-linger"),
+        ),
+    },
+    tests: {
+        open_modes,
+        write_read_seek_lines,
+        truncate_set_len_sync_metadata,
+        #[cfg(unix)]
+        positional_io,
+        clone_into_std_from_std_close,
+        drop_without_close_reaches_disk,
+        fs_functions,
+        #[cfg(unix)]
+        os_functions,
+        tempfiles,
+        walk_counts,
+        #[cfg(unix)]
+        reads_see_own_positional_writes,
+        #[cfg(unix)]
+        end_of_file_is_not_reused_after_a_seek,
+        #[cfg(unix)]
+        reads_see_writes_of_clones,
+        tail_follows_appends,
+        reads_see_set_len_and_truncate,
+        reads_see_own_cursor_writes,
+    },
+}
 
 // ---------------------------------------------------------------------------------------------
 // What equality cannot show

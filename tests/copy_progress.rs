@@ -13,12 +13,10 @@ use aiofiles::{Blocking, Executor, Inline};
 use futures::stream::FusedStream;
 use futures::{StreamExt, TryStreamExt};
 
+use common::tempdir;
+
 const MIB: usize = 1024 * 1024;
 const CHUNK: usize = 8 * MIB;
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
-}
 
 /// Copies a file of each size around the chunk size on `exec`, checking every byte and item.
 async fn sizes<E: Executor>(exec: E) {

@@ -15,43 +15,21 @@ use std::io::{self, ErrorKind};
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use aiofiles::dir::WalkEntry;
-use aiofiles::{Blocking, Dir, Executor, Inline, Limit};
+use aiofiles::{Blocking, Dir, Inline, Limit};
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
 
-use common::{assert_same_error, run, source_of, Closable, ThreadPerJob};
+use common::{
+    assert_same_error, run, source_of, tempdir_for_tree, tempdir_path, Closable, Counting,
+    ThreadPerJob,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// `Blocking`, counting every hand-off.
-#[derive(Clone, Debug, Default)]
-struct Counting(Arc<AtomicUsize>);
-
-impl Counting {
-    fn hops(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Executor for Counting {
-    type Task<T: Send + 'static> = <Blocking as Executor>::Task<T>;
-
-    fn spawn_blocking<F, T>(&self, work: F) -> Self::Task<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Blocking.spawn_blocking(work)
-    }
-}
 
 /// Builds a tree of exactly `entries` entries below `root`: directories with `fanout`
 /// subdirectories each, `levels` levels of them, then files spread evenly over every
@@ -187,26 +165,6 @@ impl Drop for Locked {
     fn drop(&mut self) {
         let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
     }
-}
-
-fn tempdir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_owned();
-    (dir, root)
-}
-
-/// A temporary directory in memory (`/dev/shm`) where there is one: these tests count
-/// hand-offs, not disk speed.
-fn tempdir_for_tree() -> (tempfile::TempDir, PathBuf) {
-    let shm = Path::new("/dev/shm");
-    let dir = if shm.is_dir() {
-        tempfile::tempdir_in(shm).or_else(|_| tempfile::tempdir())
-    } else {
-        tempfile::tempdir()
-    };
-    let dir = dir.unwrap();
-    let root = dir.path().to_owned();
-    (dir, root)
 }
 
 async fn open(root: &Path) -> Dir {
@@ -374,7 +332,7 @@ fn depth_limits_as_walkdir() {
 #[test]
 fn sort_by_file_name_sorts_each_directory() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         for name in ["m", "b", "z", "a", "k"] {
             std::fs::create_dir(root.join(name)).unwrap();
             for inner in ["9", "3", "x", "1", "c"] {
@@ -418,7 +376,7 @@ fn builders_panic_once_polled() {
         "sort_by_file_name",
         "follow_links",
     ] {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let panic = std::panic::catch_unwind(|| {
             futures::executor::block_on(async {
                 let top = Dir::open_ambient(&root).on(Inline).await.unwrap();
@@ -447,7 +405,7 @@ fn builders_panic_once_polled() {
 #[test]
 fn paths_are_relative_to_the_dir() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir_all(root.join("a/b")).unwrap();
         std::fs::write(root.join("a/b/file"), "x").unwrap();
         let top = open(&root).await;
@@ -517,7 +475,7 @@ fn paths_are_relative_to_the_dir() {
 #[test]
 fn missing_path_is_one_not_found_item() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let top = open(&root).await;
         for path in ["missing", "missing/deeper", ""] {
             let mut walk = top.walk(path);
@@ -555,7 +513,7 @@ fn missing_path_is_one_not_found_item() {
 ///     dangling     -> nowhere
 /// ```
 fn planted() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let (dir, base) = tempdir();
+    let (dir, base) = tempdir_path();
     let root = base.join("root");
     std::fs::create_dir_all(base.join("outside/sub")).unwrap();
     std::fs::write(base.join("outside/secret"), "secret").unwrap();
@@ -679,7 +637,7 @@ fn the_path_given_is_resolved_inside_only() {
 #[test]
 fn a_directory_swapped_for_a_symlink_is_an_error_never_a_way_out() {
     run(|| async {
-        let (_dir, base) = tempdir();
+        let (_dir, base) = tempdir_path();
         let root = base.join("root");
         std::fs::create_dir_all(base.join("outside")).unwrap();
         std::fs::write(base.join("outside/secret"), "").unwrap();
@@ -730,7 +688,7 @@ fn unreadable_directory_is_one_error_and_the_walk_goes_on() {
 
 fn unreadable_directory() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         for dir in ["a", "locked", "z/locked2"] {
             std::fs::create_dir_all(root.join(dir)).unwrap();
         }
@@ -846,7 +804,7 @@ fn followed_unreadable() {
 #[test]
 fn a_lost_batch_ends_the_walk_with_an_error() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("f"), "").unwrap();
         let closable = Closable::default();
         let top = Dir::open_ambient(&root).on(closable.clone()).await.unwrap();
@@ -955,7 +913,7 @@ fn next_future_dropped_loses_nothing() {
 #[test]
 fn debug_shows_the_state() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("f"), "").unwrap();
         let top = Dir::open_ambient(&root).on(Inline).await.unwrap();
         let mut walk = top.walk(".");
@@ -1004,7 +962,7 @@ const CANARY_FILE: &str = "inside-canary-7f3a";
 
 /// `base/canary-outside-7f3a/inside-canary-7f3a`, and `base/root`, empty: the `Dir`.
 fn fenced() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let (dir, base) = tempdir();
+    let (dir, base) = tempdir_path();
     std::fs::create_dir(base.join(CANARY)).unwrap();
     std::fs::write(base.join(CANARY).join(CANARY_FILE), "outside").unwrap();
     let root = base.join("root");

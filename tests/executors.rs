@@ -284,98 +284,40 @@ mod suite {
     }
 }
 
-/// Instantiates the conformance suite for one executor: a module of tests named `$name`.
-/// `$make` builds the executor (called inside `$run`, so `Tokio::current()` works), `$run`
-/// drives a future to completion (a `block_on`).
-macro_rules! conformance {
-    ($(#[$attr:meta])* $name:ident, $make:expr, $run:path) => {
-        $(#[$attr])*
-        mod $name {
-            use super::*;
-
-            /// Runs one test of the suite under `$run`, with the watchdog.
-            fn check<Fut: std::future::Future<Output = ()> + 'static>(test: fn() -> Fut) {
-                common::within(TIMEOUT, move || $run(async move { test().await }));
-            }
-
-            #[test]
-            fn ten_thousand_small_jobs() {
-                check(|| suite::ten_thousand_small_jobs(($make)()));
-            }
-
-            #[test]
-            fn panic_is_reraised() {
-                check(|| suite::panic_is_reraised(($make)()));
-            }
-
-            #[test]
-            fn dropped_work_still_runs() {
-                check(|| suite::dropped_work_still_runs(($make)()));
-            }
-
-            #[test]
-            fn every_fs_function() {
-                check(|| suite::every_fs_function(($make)()));
-            }
-
-            #[test]
-            fn read_dir_on() {
-                check(|| suite::read_dir_on(($make)()));
-            }
-
-            #[test]
-            fn futures_are_send() {
-                check(|| suite::futures_are_send(($make)()));
-            }
-        }
-    };
+// The suite once per executor, and per runtime: a module of tests per entry, named after the
+// executor (`_on_<runtime>`: driven by that runtime's `block_on` rather than
+// `futures::executor::block_on`). The executor is built inside the runtime, so that
+// `Tokio::current()` works.
+matrix! {
+    suite: suite,
+    executors: {
+        blocking => Blocking,
+        blocking_on_smol @ common::smol_block_on => Blocking,
+        inline => Inline,
+        limit_over_blocking => Limit::new(Blocking, 8),
+        limit_of_one_over_blocking => Limit::new(Blocking, 1),
+        thread_per_job => ThreadPerJob,
+        linger => Linger,
+        linger_on_smol @ common::smol_block_on => Linger,
+        limit_over_linger => Limit::new(Linger, 8),
+        #[cfg(feature = "tokio")]
+        linger_in_tokio_current_thread @ common::tokio_current_thread => Linger,
+        #[cfg(feature = "tokio")]
+        tokio_multi_thread @ common::tokio_multi_thread => aiofiles::Tokio::current(),
+        #[cfg(feature = "tokio")]
+        tokio_current_thread @ common::tokio_current_thread => aiofiles::Tokio::current(),
+        #[cfg(feature = "async-std")]
+        async_std @ common::async_std_block_on => aiofiles::AsyncStd,
+    },
+    tests: {
+        ten_thousand_small_jobs,
+        panic_is_reraised,
+        dropped_work_still_runs,
+        every_fs_function,
+        read_dir_on,
+        futures_are_send,
+    },
 }
-
-conformance!(blocking, || Blocking, common::futures_block_on);
-conformance!(blocking_on_smol, || Blocking, common::smol_block_on);
-conformance!(inline, || Inline, common::futures_block_on);
-conformance!(
-    limit_over_blocking,
-    || Limit::new(Blocking, 8),
-    common::futures_block_on
-);
-conformance!(
-    limit_of_one_over_blocking,
-    || Limit::new(Blocking, 1),
-    common::futures_block_on
-);
-conformance!(thread_per_job, || ThreadPerJob, common::futures_block_on);
-conformance!(linger, || Linger, common::futures_block_on);
-conformance!(linger_on_smol, || Linger, common::smol_block_on);
-conformance!(
-    limit_over_linger,
-    || Limit::new(Linger, 8),
-    common::futures_block_on
-);
-conformance!(
-    #[cfg(feature = "tokio")]
-    linger_in_tokio_current_thread,
-    || Linger,
-    common::tokio_current_thread
-);
-conformance!(
-    #[cfg(feature = "tokio")]
-    tokio_multi_thread,
-    aiofiles::Tokio::current,
-    common::tokio_multi_thread
-);
-conformance!(
-    #[cfg(feature = "tokio")]
-    tokio_current_thread,
-    aiofiles::Tokio::current,
-    common::tokio_current_thread
-);
-conformance!(
-    #[cfg(feature = "async-std")]
-    async_std,
-    || aiofiles::AsyncStd,
-    common::async_std_block_on
-);
 
 // ---------------------------------------------------------------------------------------------
 // Where work runs
@@ -471,7 +413,7 @@ fn lost_work_is_an_error_of_kind_other() {
         let err = aiofiles::fs::read_dir(".").on(Lossy).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::Other);
 
-        let (completer, task) = aiofiles::executor::task::<u8>();
+        let (completer, task) = aiofiles::executor::remote_task::<u8>();
         drop(completer);
         assert_eq!(task.await.unwrap_err().kind(), io::ErrorKind::Other);
     });

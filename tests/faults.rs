@@ -16,11 +16,7 @@ use aiofiles::testing::ManualExecutor;
 use aiofiles::{fs, os, Blocking, File, Inline, Limit, OpenOptions};
 use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, FutureExt, StreamExt};
 
-use common::{Closable, Lossy, ThreadPerJob, TIMEOUT};
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
-}
+use common::{tempdir, Closable, Lossy, ThreadPerJob, TIMEOUT};
 
 #[track_caller]
 fn read(path: &Path) -> Vec<u8> {
@@ -62,7 +58,7 @@ mod enospc {
 
     /// The error surfaces from `flush`, `close`, `write`, `sync_all`, an unbuffered write, a
     /// positional write, and `fs::write`.
-    pub(super) async fn surfaces<E: Executor>(exec: E) {
+    async fn dev_full<E: Executor>(exec: E) {
         if !Path::new(FULL).exists() {
             eprintln!("no {FULL} here: skipped");
             return;
@@ -150,40 +146,18 @@ mod enospc {
         assert_full(&err, "fs::write");
     }
 
-    #[test]
-    fn dev_full_on_blocking() {
-        common::run(|| surfaces(Blocking));
-    }
-
-    #[test]
-    fn dev_full_on_inline() {
-        common::run(|| surfaces(Inline));
-    }
-
-    #[test]
-    fn dev_full_on_a_limit() {
-        common::run(|| surfaces(Limit::new(Blocking, 2)));
-    }
-
-    #[test]
-    fn dev_full_on_a_user_executor() {
-        common::run(|| surfaces(ThreadPerJob));
-    }
-
-    #[cfg(feature = "tokio")]
-    #[test]
-    fn dev_full_on_tokio() {
-        common::within(TIMEOUT, || {
-            common::tokio_multi_thread(async { surfaces(aiofiles::Tokio::current()).await })
-        });
-    }
-
-    #[cfg(feature = "async-std")]
-    #[test]
-    fn dev_full_on_async_std() {
-        common::within(TIMEOUT, || {
-            common::async_std_block_on(surfaces(aiofiles::AsyncStd))
-        });
+    crate::matrix! {
+        executors: {
+            on_blocking => Blocking,
+            on_inline => Inline,
+            on_a_limit => Limit::new(Blocking, 2),
+            on_a_user_executor => ThreadPerJob,
+            #[cfg(feature = "tokio")]
+            on_tokio @ common::tokio_multi_thread => aiofiles::Tokio::current(),
+            #[cfg(feature = "async-std")]
+            on_async_std @ common::async_std_block_on => aiofiles::AsyncStd,
+        },
+        tests: { dev_full },
     }
 }
 

@@ -9,8 +9,6 @@ use std::future::Future;
 use std::io::{ErrorKind, SeekFrom};
 use std::path::Path;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -19,23 +17,10 @@ use futures::future::join_all;
 use futures::task::noop_waker;
 use futures::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, TryStreamExt};
 
-use common::{run, source_of};
+use common::{pattern, poll_once, run, source_of, Counting};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// `len` bytes that differ from one `seed` to the next and along the file (xorshift).
-fn pattern(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
-}
 
 /// Python's `multiline_file.txt`, longer: `line 1\n` .. `line {n}\n` (1000 lines is 8,893
 /// bytes, more than the first 8 KiB read-ahead).
@@ -104,29 +89,6 @@ async fn rewind_if_append<E: Executor>(file: &mut File<E>, mode: &str) {
 
 async fn pos<E: Executor>(file: &mut File<E>) -> u64 {
     file.stream_position().await.unwrap()
-}
-
-/// Polls `future` once with a waker that does nothing.
-fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    let waker = noop_waker();
-    std::pin::Pin::new(future).poll(&mut Context::from_waker(&waker))
-}
-
-/// An executor that counts the works it is given and runs them at once.
-#[derive(Clone, Debug, Default)]
-struct Counting(Arc<AtomicUsize>);
-
-impl Executor for Counting {
-    type Task<T: Send + 'static> = std::future::Ready<std::io::Result<T>>;
-
-    fn spawn_blocking<F, T>(&self, work: F) -> Self::Task<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok(work()))
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1328,7 +1290,7 @@ fn invalid_modes_are_invalid_input_before_any_hop() {
     run(|| async {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("never.txt");
-        let counting = Counting::default();
+        let counting = Counting::new(Inline);
         let invalid = [
             "", "rw", "z", "rr", "b", "+", "r++", "rbt", "wa", "rb+x", "t", "U", "r ", "ab+b",
             "rU", "w+b+", "bt", "xa", "R", "W", " r", "r\0", "rb+t", "aa",
@@ -1342,11 +1304,7 @@ fn invalid_modes_are_invalid_input_before_any_hop() {
             assert!(err.to_string().contains(mode), "{mode:?}: {err}");
             assert!(!path.exists(), "{mode:?} created the file");
         }
-        assert_eq!(
-            counting.0.load(Ordering::SeqCst),
-            0,
-            "an invalid mode was handed off"
-        );
+        assert_eq!(counting.hops(), 0, "an invalid mode was handed off");
         // On the default executor too.
         let err = aiofiles::open(&path, "rw").await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
@@ -1773,7 +1731,7 @@ fn fixed_buffer_sizes() {
 /// Hand-offs to read the file at `path` to its end, opened for reading with `buffer` (`None`:
 /// the default), in reads of `piece` bytes, counting the open; the bytes must be the file's.
 async fn hops_to_read(path: &Path, buffer: Option<usize>, piece: usize) -> usize {
-    let counting = Counting::default();
+    let counting = Counting::new(Inline);
     let mut options = aiofiles::OpenOptions::new();
     options.read(true);
     if let Some(n) = buffer {
@@ -1790,7 +1748,7 @@ async fn hops_to_read(path: &Path, buffer: Option<usize>, piece: usize) -> usize
         all.extend_from_slice(&buf[..n]);
     }
     assert!(all == std::fs::read(path).unwrap(), "read differs");
-    counting.0.load(Ordering::SeqCst)
+    counting.hops()
 }
 
 #[test]
@@ -1957,17 +1915,14 @@ fn executor_is_kept() {
         assert_eq!(file.executor().max(), 3);
         let clone = file.try_clone().await.unwrap();
         assert_eq!(clone.executor().max(), 3);
-        let counting = Counting::default();
+        let counting = Counting::new(Inline);
         let mut file = aiofiles::open(&path, "w+")
             .on(counting.clone())
             .await
             .unwrap();
         file.write_all(b"x").await.unwrap();
         file.close().await.unwrap();
-        assert!(
-            counting.0.load(Ordering::SeqCst) >= 2,
-            "open and close on it"
-        );
+        assert!(counting.hops() >= 2, "open and close on it");
     });
 }
 

@@ -6,20 +6,14 @@ mod common;
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aiofiles::{fs, Blocking, Inline, Limit};
 use futures::{StreamExt as _, TryStreamExt as _};
 
-use common::{assert_same_error, run, source_of};
+use common::{assert_same_error, run, source_of, tempdir_path};
 
 /// A fresh temporary directory and its path.
-fn tempdir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_owned();
-    (dir, root)
-}
-
 fn names(entries: impl IntoIterator<Item = OsString>) -> Vec<String> {
     let mut names: Vec<String> = entries
         .into_iter()
@@ -43,7 +37,7 @@ fn std_names(dir: &Path) -> Vec<String> {
 #[test]
 fn read_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let path = root.join("bytes.bin");
         let bytes: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
         std::fs::write(&path, &bytes).unwrap();
@@ -60,7 +54,7 @@ fn read_matches_std() {
 #[test]
 fn read_errors_match_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let missing = root.join("missing.txt");
         let err = fs::read(&missing).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -81,7 +75,7 @@ fn read_errors_match_std() {
 #[test]
 fn read_to_string_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let path = root.join("text.txt");
         std::fs::write(&path, "héllo\nwörld\n").unwrap();
         let ours = fs::read_to_string(&path).await.unwrap();
@@ -93,7 +87,7 @@ fn read_to_string_matches_std() {
 #[test]
 fn read_to_string_errors_match_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let missing = root.join("missing.txt");
         let err = fs::read_to_string(&missing).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -112,7 +106,7 @@ fn read_to_string_errors_match_std() {
 #[test]
 fn write_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let (ours, theirs) = (root.join("ours"), root.join("theirs"));
         let contents: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
         fs::write(&ours, &contents).await.unwrap();
@@ -141,7 +135,7 @@ fn write_matches_std() {
 #[test]
 fn write_errors_match_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let no_parent = root.join("no/such/dir/file.txt");
         let err = fs::write(&no_parent, "x").await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -160,7 +154,7 @@ fn write_errors_match_std() {
 #[test]
 fn copy_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let from = root.join("from");
         let contents: Vec<u8> = (0..70_000u32).map(|i| (i % 253) as u8).collect();
         std::fs::write(&from, &contents).unwrap();
@@ -195,7 +189,7 @@ fn copy_matches_std() {
 #[test]
 fn copy_errors_name_both_paths() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let (missing, to) = (root.join("missing"), root.join("to"));
         let err = fs::copy(&missing, &to).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -218,7 +212,7 @@ fn copy_errors_name_both_paths() {
 #[test]
 fn rename_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let (a, b) = (root.join("a"), root.join("b"));
         std::fs::write(&a, "a").unwrap();
         fs::rename(&a, &b).await.unwrap();
@@ -243,7 +237,7 @@ fn rename_matches_std() {
 #[test]
 fn rename_errors_name_both_paths() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let (missing, to) = (root.join("missing"), root.join("to"));
         let err = fs::rename(&missing, &to).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -267,7 +261,7 @@ fn rename_errors_name_both_paths() {
 #[test]
 fn remove_file_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let path = root.join("f");
         std::fs::write(&path, "x").unwrap();
         fs::remove_file(&path).await.unwrap();
@@ -290,7 +284,7 @@ fn remove_file_matches_std() {
 #[test]
 fn remove_file_removes_a_symlink_not_its_target() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let (target, link) = (root.join("target"), root.join("link"));
         std::fs::write(&target, "kept").unwrap();
         std::os::unix::fs::symlink(&target, &link).unwrap();
@@ -303,7 +297,7 @@ fn remove_file_removes_a_symlink_not_its_target() {
 #[test]
 fn remove_dir_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let sub = root.join("sub");
         std::fs::create_dir(&sub).unwrap();
         fs::remove_dir(&sub).await.unwrap();
@@ -334,7 +328,7 @@ fn remove_dir_matches_std() {
 #[test]
 fn remove_dir_all_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let tree = root.join("tree");
         for i in 0..5 {
             let sub = tree.join(format!("d{i}/inner"));
@@ -368,7 +362,7 @@ fn remove_dir_all_matches_std() {
 #[test]
 fn create_dir_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let sub = root.join("sub");
         fs::create_dir(&sub).await.unwrap();
         assert!(std::fs::metadata(&sub).unwrap().is_dir());
@@ -390,7 +384,7 @@ fn create_dir_matches_std() {
 #[test]
 fn create_dir_all_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let deep = root.join("a/b/c/d");
         fs::create_dir_all(&deep).await.unwrap();
         assert!(std::fs::metadata(&deep).unwrap().is_dir());
@@ -415,7 +409,7 @@ fn create_dir_all_matches_std() {
 #[test]
 fn hard_link_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let (original, link) = (root.join("original"), root.join("link"));
         std::fs::write(&original, "shared").unwrap();
         fs::hard_link(&original, &link).await.unwrap();
@@ -449,7 +443,7 @@ fn hard_link_matches_std() {
 #[test]
 fn symlink_and_read_link_match_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("target.txt"), "through the link").unwrap();
 
         // Relative target, stored as given.
@@ -507,7 +501,7 @@ fn symlink_and_read_link_match_std() {
 #[test]
 fn read_link_errors_match_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let missing = root.join("missing");
         let err = fs::read_link(&missing).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -530,7 +524,7 @@ fn read_link_errors_match_std() {
 #[test]
 fn metadata_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let file = root.join("file");
         std::fs::write(&file, "12345").unwrap();
 
@@ -567,7 +561,7 @@ fn metadata_matches_std() {
 #[test]
 fn metadata_follows_symlinks_and_symlink_metadata_does_not() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let file = root.join("file");
         std::fs::write(&file, "1234567").unwrap();
         let link = root.join("link");
@@ -610,7 +604,7 @@ fn metadata_follows_symlinks_and_symlink_metadata_does_not() {
 #[test]
 fn canonicalize_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir_all(root.join("a/b")).unwrap();
         std::fs::write(root.join("a/b/file"), "").unwrap();
 
@@ -641,7 +635,7 @@ fn canonicalize_matches_std() {
 #[test]
 fn set_permissions_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let file = root.join("file");
         std::fs::write(&file, "").unwrap();
 
@@ -683,7 +677,7 @@ fn set_permissions_matches_std() {
 #[test]
 fn try_exists_matches_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let file = root.join("file");
         std::fs::write(&file, "").unwrap();
         let missing = root.join("missing");
@@ -727,7 +721,7 @@ fn try_exists_matches_std() {
 #[test]
 fn read_dir_yields_each_of_a_thousand_entries_once() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let expected: Vec<String> = (0..1_000).map(|i| format!("entry-{i:04}")).collect();
         for name in &expected {
             std::fs::write(root.join(name), name).unwrap();
@@ -761,7 +755,7 @@ fn read_dir_yields_each_of_a_thousand_entries_once() {
 #[test]
 fn read_dir_of_a_thousand_on_other_executors() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let expected: Vec<String> = (0..1_000).map(|i| format!("{i}")).collect();
         for name in &expected {
             std::fs::write(root.join(name), "").unwrap();
@@ -792,7 +786,7 @@ fn read_dir_of_a_thousand_on_other_executors() {
 #[test]
 fn read_dir_of_an_empty_directory() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let mut entries = fs::read_dir(&root).await.unwrap();
         assert!(entries.next().await.is_none());
         assert!(entries.next().await.is_none());
@@ -803,7 +797,7 @@ fn read_dir_of_an_empty_directory() {
 #[test]
 fn read_dir_of_a_missing_directory() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let missing = root.join("missing");
         let theirs = std::fs::read_dir(&missing).unwrap_err();
 
@@ -837,7 +831,7 @@ fn read_dir_of_a_missing_directory() {
 #[test]
 fn read_dir_of_a_file() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let file = root.join("file");
         std::fs::write(&file, "").unwrap();
         let err = fs::read_dir(&file).await.unwrap_err();
@@ -849,7 +843,7 @@ fn read_dir_of_a_file() {
 #[test]
 fn dir_entries_match_std_and_do_not_follow_symlinks() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("file"), "12345").unwrap();
         std::fs::create_dir(root.join("dir")).unwrap();
         #[cfg(unix)]
@@ -904,7 +898,7 @@ fn dir_entries_match_std_and_do_not_follow_symlinks() {
 #[test]
 fn dir_entry_metadata_of_a_removed_entry_is_an_error() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let file = root.join("gone");
         std::fs::write(&file, "").unwrap();
         let entry = fs::read_dir(&root).next().await.unwrap().unwrap();
@@ -920,7 +914,7 @@ fn dir_entry_metadata_of_a_removed_entry_is_an_error() {
 #[test]
 fn read_dir_can_be_rebound_before_polling() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("a"), "").unwrap();
         let entries = fs::read_dir(&root).on(Limit::new(Inline, 1)).on(Inline);
         assert_eq!(*entries.executor(), Inline);
@@ -936,7 +930,7 @@ fn read_dir_can_be_rebound_before_polling() {
 #[test]
 fn errors_keep_the_os_error_as_source() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let missing = root.join("missing");
         let other = root.join("other");
         let orphan = missing.join("child");
@@ -1002,7 +996,7 @@ fn os_error_codes_on_linux() {
     const EINVAL: i32 = 22;
     const ENOTEMPTY: i32 = 39;
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let file = root.join("file");
         std::fs::write(&file, "").unwrap();
         let full = root.join("full");

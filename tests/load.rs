@@ -18,14 +18,12 @@ use aiofiles::{fs, Blocking, Limit};
 use futures::future::try_join_all;
 use futures::{AsyncWriteExt, StreamExt, TryStreamExt};
 
+use common::tempdir;
+
 /// Held by each test of this file for its whole run.
 fn serial() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,14 +22,12 @@ use aiofiles::{Blocking, Executor, File, Inline, Limit};
 use futures::executor::block_on;
 use futures::future::{self, Either};
 
+use common::tempdir;
+
 /// Held by the timing tests for their whole run.
 fn serial() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
 }
 
 /// A lock file in `dir`, created empty.

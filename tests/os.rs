@@ -17,15 +17,9 @@ use aiofiles::testing::ManualExecutor;
 use aiofiles::{Blocking, Executor, Inline, Limit};
 use futures::TryStreamExt as _;
 
-use common::{run, source_of, Lossy, ThreadPerJob};
+use common::{run, source_of, tempdir_path, Lossy, ThreadPerJob};
 
 /// A fresh temporary directory and its path.
-fn tempdir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_owned();
-    (dir, root)
-}
-
 fn sorted(names: Vec<OsString>) -> Vec<String> {
     let mut names: Vec<String> = names
         .into_iter()
@@ -38,7 +32,7 @@ fn sorted(names: Vec<OsString>) -> Vec<String> {
 /// Whether this process ignores file permissions (root, or `CAP_DAC_OVERRIDE`): it can open a
 /// mode 0o000 file for reading.
 fn ignores_permissions() -> bool {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     let probe = root.join("probe");
     std::fs::write(&probe, "x").unwrap();
     std::fs::set_permissions(&probe, Permissions::from_mode(0o000)).unwrap();
@@ -70,7 +64,7 @@ fn assert_names(err: &io::Error, kind: ErrorKind, paths: &[&Path]) {
 // stat, statvfs
 
 async fn check_stat<E: Executor>(exec: E) {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     let path = root.join("file.txt");
     std::fs::write(&path, b"0123456789").unwrap();
 
@@ -114,7 +108,7 @@ fn stat_matches_std() {
 #[test]
 fn statvfs_is_sane_and_stable() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let first = os::statvfs(&root).await.unwrap();
         let second = os::statvfs(&root).on(Inline).await.unwrap();
         assert!(first.f_bsize > 0);
@@ -151,7 +145,7 @@ fn statvfs_is_sane_and_stable() {
 #[test]
 fn statvfs_matches_stat_command() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let output = match std::process::Command::new("stat")
             .args(["-f", "-c", "%s %S %b %l"])
             .arg(&root)
@@ -180,7 +174,7 @@ fn statvfs_matches_stat_command() {
 #[test]
 fn remove_and_unlink() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let a = root.join("a");
         let b = root.join("b");
         std::fs::write(&a, "a").unwrap();
@@ -221,7 +215,7 @@ fn remove_and_unlink() {
 #[test]
 fn mkdir_and_rmdir() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let dir = root.join("dir");
         os::mkdir(&dir).await.unwrap();
         assert!(dir.is_dir());
@@ -257,7 +251,7 @@ fn mkdir_and_rmdir() {
 #[test]
 fn rename() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let old = root.join("old.txt");
         let new = root.join("new.txt");
         std::fs::write(&old, "content").unwrap();
@@ -280,7 +274,7 @@ fn rename() {
 #[test]
 fn renames_creates_target_parents_and_prunes_source_parents() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("keep-root"), "").unwrap();
 
         // Source parents: `a/b/c` becomes empty and goes, `a/b` and `a` too; `k/l` keeps a
@@ -334,7 +328,7 @@ fn renames_creates_target_parents_and_prunes_source_parents() {
 #[test]
 fn replace_over_existing_target() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let src = root.join("src");
         let dst = root.join("dst");
         std::fs::write(&src, "new content").unwrap();
@@ -369,7 +363,7 @@ fn replace_over_existing_target() {
 
 #[cfg(target_os = "linux")]
 async fn check_sendfile<E: Executor>(exec: E) {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     std::fs::write(root.join("in"), "0123456789").unwrap();
     let mut input = StdFile::open(root.join("in")).unwrap();
     let mut output = StdFile::create(root.join("out")).unwrap();
@@ -454,7 +448,7 @@ fn sendfile_file_to_file() {
 // os.path predicates
 
 async fn check_predicates<E: Executor>(exec: E) {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     let file = root.join("file");
     let dir = root.join("dir");
     let missing = root.join("missing");
@@ -515,7 +509,7 @@ fn exists_isfile_isdir_islink() {
 #[test]
 fn predicates_fail_only_when_the_executor_loses_the_work() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let err = ospath::exists(&root).on(Lossy).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Other);
         assert!(ospath::isfile(&root).on(Lossy).await.is_err());
@@ -530,7 +524,7 @@ fn predicates_fail_only_when_the_executor_loses_the_work() {
 #[test]
 fn ismount() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         assert!(ospath::ismount("/").await.unwrap());
         assert!(ospath::ismount("/").on(Inline).await.unwrap());
         let sub = root.join("sub");
@@ -550,7 +544,7 @@ fn ismount() {
 #[test]
 fn getsize() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let path = root.join("f");
         std::fs::write(&path, vec![7u8; 12_345]).unwrap();
         assert_eq!(ospath::getsize(&path).await.unwrap(), 12_345);
@@ -570,7 +564,7 @@ fn getsize() {
 #[test]
 fn samefile() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let a = root.join("a");
         let b = root.join("b");
         let c = root.join("c");
@@ -601,7 +595,7 @@ fn samefile() {
 #[test]
 fn sameopenfile() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("a"), "a").unwrap();
         std::fs::write(root.join("b"), "b").unwrap();
         let one = StdFile::open(root.join("a")).unwrap();
@@ -642,7 +636,7 @@ fn stat_time(secs: i64, nanos: i64) -> SystemTime {
 #[test]
 fn getatime_getmtime_getctime_match_std() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let path = root.join("f");
         std::fs::write(&path, "x").unwrap();
 
@@ -715,7 +709,7 @@ fn getatime_getmtime_getctime_match_std() {
 #[test]
 fn link() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let src = root.join("src");
         let dst = root.join("dst");
         std::fs::write(&src, "shared").unwrap();
@@ -744,7 +738,7 @@ fn link() {
 #[test]
 fn symlink_and_readlink() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("target.txt"), "via link").unwrap();
 
         // Relative target: stored as given, resolved against the link's directory.
@@ -796,7 +790,7 @@ fn symlink_and_readlink() {
 // listdir, scandir
 
 async fn check_listdir<E: Executor>(exec: E) {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     let dir = root.join("dir");
     std::fs::create_dir(&dir).unwrap();
     assert!(os::listdir(&dir).on(exec.clone()).await.unwrap().is_empty());
@@ -867,7 +861,7 @@ async fn scan<E: Executor>(dir: &Path, exec: E) -> io::Result<Vec<(String, &'sta
 }
 
 async fn check_scandir<E: Executor>(exec: E) {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     let dir = root.join("dir");
     std::fs::create_dir(&dir).unwrap();
     assert!(scan(&dir, exec.clone()).await.unwrap().is_empty());
@@ -918,7 +912,7 @@ fn scandir() {
 fn access_table() {
     let privileged = ignores_permissions();
     run(move || async move {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let missing = root.join("missing");
         assert!(!os::access(&missing, F_OK).await.unwrap());
         assert!(!os::access(&missing, R_OK).on(Inline).await.unwrap());
@@ -1012,7 +1006,7 @@ fn abspath() {
 #[test]
 fn makedirs() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let deep = root.join("a/b/c");
         os::makedirs(&deep, false).await.unwrap();
         assert!(deep.is_dir());
@@ -1052,7 +1046,7 @@ fn makedirs() {
 #[test]
 fn removedirs() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::write(root.join("keep-root"), "").unwrap();
 
         // Prunes the empty parents and stops at the first non-empty one.
@@ -1097,7 +1091,7 @@ fn removedirs() {
 // The same operations on every executor
 
 async fn core_suite<E: Executor>(exec: E) {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     std::fs::write(root.join("marker"), "").unwrap();
     let e = || exec.clone();
 
@@ -1165,48 +1159,26 @@ async fn core_suite<E: Executor>(exec: E) {
     assert!(ospath::sameopenfile(&file, &file).on(e()).await.unwrap());
 }
 
-#[test]
-fn core_on_blocking() {
-    run(|| core_suite(Blocking));
-}
-
-#[test]
-fn core_on_inline() {
-    run(|| core_suite(Inline));
-}
-
-#[test]
-fn core_on_limit() {
-    run(|| core_suite(Limit::new(Blocking, 1)));
-    run(|| core_suite(Limit::new(Inline, 2)));
-}
-
-#[test]
-fn core_on_a_user_executor() {
-    run(|| core_suite(ThreadPerJob));
-}
-
-#[cfg(feature = "tokio")]
-#[test]
-fn core_on_tokio() {
-    common::within(common::TIMEOUT, || {
-        common::tokio_multi_thread(async { core_suite(aiofiles::Tokio::current()).await })
-    });
-}
-
-#[cfg(feature = "async-std")]
-#[test]
-fn core_on_async_std() {
-    common::within(common::TIMEOUT, || {
-        common::async_std_block_on(core_suite(aiofiles::AsyncStd))
-    });
+matrix! {
+    executors: {
+        on_blocking => Blocking,
+        on_inline => Inline,
+        on_a_limit_of_one => Limit::new(Blocking, 1),
+        on_a_limit_of_two_over_inline => Limit::new(Inline, 2),
+        on_a_user_executor => ThreadPerJob,
+        #[cfg(feature = "tokio")]
+        on_tokio @ common::tokio_multi_thread => aiofiles::Tokio::current(),
+        #[cfg(feature = "async-std")]
+        on_async_std @ common::async_std_block_on => aiofiles::AsyncStd,
+    },
+    tests: { core_suite },
 }
 
 /// Nothing happens until the executor runs the work: the operation waits for it.
 #[test]
 fn work_runs_when_the_executor_runs_it() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let manual = ManualExecutor::new();
         let dir = root.join("made");
         let mut op = Box::pin(os::makedirs(&dir, false).on(manual.clone()));

@@ -11,42 +11,20 @@ use std::io::{self, ErrorKind};
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use aiofiles::{fs, os, Blocking, Executor, Inline, Limit};
+use aiofiles::{fs, os, Blocking, Inline, Limit};
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
 
-use common::{assert_same_error, run, source_of, Lossy, ThreadPerJob};
+use common::{
+    assert_same_error, run, source_of, tempdir_for_tree, tempdir_path, Counting, Lossy,
+    ThreadPerJob,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// `Blocking`, counting every hand-off.
-#[derive(Clone, Debug, Default)]
-struct Counting(Arc<AtomicUsize>);
-
-impl Counting {
-    fn hops(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Executor for Counting {
-    type Task<T: Send + 'static> = <Blocking as Executor>::Task<T>;
-
-    fn spawn_blocking<F, T>(&self, work: F) -> Self::Task<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Blocking.spawn_blocking(work)
-    }
-}
 
 /// A generated tree: how many entries below the root, how many of them directories.
 #[derive(Debug)]
@@ -149,27 +127,6 @@ impl Drop for Locked {
     fn drop(&mut self) {
         let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
     }
-}
-
-fn tempdir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_owned();
-    (dir, root)
-}
-
-/// A temporary directory for a large generated tree: in memory (`/dev/shm`) where there is
-/// one, since these tests count hand-offs and buffered entries, not disk speed, and creating
-/// 100,000 files on a slow disk takes long.
-fn tempdir_for_tree() -> (tempfile::TempDir, PathBuf) {
-    let shm = Path::new("/dev/shm");
-    let dir = if shm.is_dir() {
-        tempfile::tempdir_in(shm).or_else(|_| tempfile::tempdir())
-    } else {
-        tempfile::tempdir()
-    };
-    let dir = dir.unwrap();
-    let root = dir.path().to_owned();
-    (dir, root)
 }
 
 fn names(names: &[&str]) -> Vec<OsString> {
@@ -282,7 +239,7 @@ fn depth_limits_as_walkdir() {
 #[test]
 fn sort_by_file_name_sorts_each_directory() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         for name in ["m", "b", "z", "a", "k"] {
             std::fs::create_dir(root.join(name)).unwrap();
             for inner in ["9", "3", "x", "1", "c"] {
@@ -322,7 +279,7 @@ fn sort_by_file_name_sorts_each_directory() {
 #[test]
 fn entry_accessors() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir(root.join("sub")).unwrap();
         std::fs::write(root.join("sub/file.txt"), "x").unwrap();
         symlink("nowhere", root.join("sub/dangling")).unwrap();
@@ -356,7 +313,7 @@ fn entry_accessors() {
 #[test]
 fn follow_links_off_does_not_descend() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir_all(root.join("real/inner")).unwrap();
         std::fs::write(root.join("real/inner/f"), "").unwrap();
         symlink(root.join("real"), root.join("link")).unwrap();
@@ -391,7 +348,7 @@ fn follow_links_off_does_not_descend() {
 #[test]
 fn follow_links_on_descends() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir_all(root.join("real/inner")).unwrap();
         std::fs::write(root.join("real/inner/f"), "").unwrap();
         symlink(root.join("real"), root.join("link")).unwrap();
@@ -419,7 +376,7 @@ fn follow_links_on_descends() {
 #[test]
 fn follow_links_loop_is_one_error_and_the_walk_ends() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir_all(root.join("a/b")).unwrap();
         std::fs::write(root.join("a/b/f"), "").unwrap();
         std::fs::create_dir(root.join("z")).unwrap();
@@ -460,7 +417,7 @@ fn follow_links_loop_is_one_error_and_the_walk_ends() {
 #[test]
 fn a_single_loop_is_exactly_one_error_item() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir(root.join("d")).unwrap();
         symlink(root.join("d"), root.join("d/self")).unwrap();
         let items = items(fs::walk(&root).follow_links(true)).await;
@@ -482,7 +439,7 @@ fn a_single_loop_is_exactly_one_error_item() {
 #[test]
 fn broken_symlink_followed_is_an_error_naming_it() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         symlink(root.join("nowhere"), root.join("dangling")).unwrap();
         let items = items(fs::walk(&root).follow_links(true)).await;
         assert_eq!(items.len(), 2);
@@ -505,7 +462,7 @@ fn unreadable_directory_is_one_error_and_the_walk_goes_on() {
 
 fn unreadable_directory_body() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         for dir in ["a", "locked", "z"] {
             std::fs::create_dir(root.join(dir)).unwrap();
             std::fs::write(root.join(dir).join("f"), "").unwrap();
@@ -543,7 +500,7 @@ fn unreadable_directory_body() {
 #[test]
 fn missing_root_is_one_error() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let missing = root.join("missing");
         let items = items(fs::walk(&missing)).await;
         assert_eq!(items.len(), 1);
@@ -564,7 +521,7 @@ fn missing_root_is_one_error() {
 #[test]
 fn lost_work_ends_the_walk_with_an_error() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let items = items(fs::walk(&root).on(Lossy)).await;
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].as_ref().unwrap_err().kind(), ErrorKind::Other);
@@ -580,7 +537,7 @@ fn lost_work_ends_the_walk_with_an_error() {
 
 #[test]
 fn configuring_after_polling_panics() {
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     let poll_once = |walk: &mut fs::Walk<Inline>| {
         let mut cx = Context::from_waker(Waker::noop());
         assert!(walk.poll_next_unpin(&mut cx).is_ready());
@@ -637,7 +594,7 @@ fn debug_and_executor() {
     assert_send(&fs::walk("."));
     assert_send(&os::walk("."));
 
-    let (_dir, root) = tempdir();
+    let (_dir, root) = tempdir_path();
     let mut walk = fs::walk(&root).on(Inline);
     assert_eq!(walk.size_hint(), (0, None));
     assert!(!walk.is_terminated());
@@ -825,7 +782,7 @@ fn assert_python_order(walked: &[Triple], follow_links: bool) {
 #[test]
 fn os_walk_as_python() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         let top = root.join("top");
         python_tree(&top);
 
@@ -875,7 +832,7 @@ fn os_walk_skips_what_it_cannot_list() {
 
 fn os_walk_skips_body() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         // A missing top, or a file: nothing at all, as Python.
         assert!(os::walk(root.join("missing")).next().await.is_none());
         std::fs::write(root.join("file"), "").unwrap();
@@ -900,7 +857,7 @@ fn os_walk_skips_body() {
 #[test]
 fn os_walk_follow_links_stops_at_a_loop() {
     run(|| async {
-        let (_dir, root) = tempdir();
+        let (_dir, root) = tempdir_path();
         std::fs::create_dir_all(root.join("d/e")).unwrap();
         symlink(&root, root.join("d/e/up")).unwrap();
         symlink(".", root.join("d/here")).unwrap();
