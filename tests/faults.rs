@@ -60,7 +60,7 @@ mod enospc {
     /// positional write, and `fs::write`.
     async fn dev_full<E: Executor>(exec: E) {
         if !Path::new(FULL).exists() {
-            eprintln!("no {FULL} here: skipped");
+            common::skip("enospc::dev_full", &format!("no {FULL} here"));
             return;
         }
 
@@ -166,7 +166,7 @@ mod enospc {
 
 /// Runs the test `name`'s `body` as an unprivileged user: here if this process is one (root
 /// ignores permission bits); otherwise in a new process of this test binary running as
-/// `nobody`, whose success is checked; skipped with a message when neither is possible.
+/// `nobody`, whose success is checked; skipped ([`common::skip`]) when neither is possible.
 #[cfg(unix)]
 fn unprivileged(name: &str, body: impl FnOnce()) {
     if !common::privileged() {
@@ -174,7 +174,7 @@ fn unprivileged(name: &str, body: impl FnOnce()) {
         return;
     }
     if common::in_child() {
-        eprintln!("skipped `{name}`: still privileged as user nobody");
+        common::skip(name, "still privileged as user nobody");
         return;
     }
     match common::rerun_alone(name, Some(65534)) {
@@ -183,7 +183,10 @@ fn unprivileged(name: &str, body: impl FnOnce()) {
             eprintln!("`{name}` ran as user nobody in a child process: {stdout}");
         }
         Err(err) => {
-            eprintln!("skipped `{name}`: privileged, and cannot run as user nobody: {err}");
+            common::skip(
+                name,
+                &format!("privileged, and cannot run as user nobody: {err}"),
+            );
         }
     }
 }

@@ -1217,7 +1217,7 @@ fn three_hundred_dropped_files_reach_the_disk() {
 async fn dev_full<E: Executor>(exec: E) {
     let full = Path::new("/dev/full");
     if !full.exists() {
-        eprintln!("no /dev/full here: skipped");
+        common::skip("dev_full", "no /dev/full here");
         return;
     }
     let data = vec![7u8; 1 << 20];

@@ -54,11 +54,14 @@ const TRAILER: &[u8] = b"\n-- end of echo --\n";
 // ---------------------------------------------------------------------------------------------
 // The child
 
-/// Does nothing in a normal test run. In a child (the environment variable set), plays the
-/// part the variable names and exits the process at once, without returning to libtest.
+/// The child-process entry point of the tests below, not a test of its own (so not a skip):
+/// in a normal test run, without [`CHILD_ENV`], it returns at once and passes. In a child (the
+/// environment variable set by the tests that start it), it plays the part the variable names
+/// and exits the process at once, without returning to libtest.
 #[test]
 fn stdio_child_process() {
     let Ok(mode) = std::env::var(CHILD_ENV) else {
+        // Not a child: nothing to do (an entry point, not a skip).
         return;
     };
     // libtest's own "test ... " line goes out now, not into the middle of the payload.

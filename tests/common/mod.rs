@@ -10,7 +10,8 @@
 //! - [`processes`]: privileges and child processes (`privileged`, `unprivileged`, `in_child`,
 //!   `rerun_alone`, `assert_child_passed`, `thread_count`);
 //! - [`files`]: temporary directories (`tempdir`, `tempdir_path`, `tempdir_for_tree`),
-//!   contents (`pattern`, `wait_for_content`) and FIFOs (`mkfifo`).
+//!   contents (`pattern`, `wait_for_content`) and FIFOs (`mkfifo`);
+//! - [`skips`]: visible skips (`skip`).
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code, unused_imports)]
@@ -20,9 +21,11 @@ pub mod executors;
 pub mod files;
 pub mod processes;
 pub mod runtimes;
+pub mod skips;
 
 pub use errors::*;
 pub use executors::*;
 pub use files::*;
 pub use processes::*;
 pub use runtimes::*;
+pub use skips::*;
