@@ -19,6 +19,7 @@ use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use aiofiles::executor::Executor;
+use aiofiles::testing::ManualExecutor;
 use aiofiles::{Blocking, File, Inline, Limit, OpenOptions};
 use futures::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, TryStreamExt};
 
@@ -1796,41 +1797,51 @@ matrix! {
 // What equality cannot show
 
 /// A file opened on a `Limit` shares that limit's places (not merely an equal `Limit`): with
-/// both places of the limit taken, the file's next operation waits for one.
+/// both places of the limit taken, the file's next operation waits for one. Over a
+/// `ManualExecutor`, which runs nothing until told, so that "waits" is checked exactly: the
+/// operation's work is not handed to the executor while the limit is full, however often it
+/// is polled, and is once a place comes back.
 #[test]
 fn a_file_on_a_limit_shares_its_places() {
-    common::run(|| async {
+    common::within(common::TIMEOUT, || {
         let dir = tempdir();
-        let limit = Limit::new(Blocking, 2);
+        let manual = ManualExecutor::new();
+        let limit = Limit::new(manual.clone(), 2);
         let p = dir.path().join("a.txt");
         std::fs::write(&p, "abc").unwrap();
-        let file = aiofiles::open(&p, "r").on(limit.clone()).await.unwrap();
+        let file = common::drive(&manual, aiofiles::open(&p, "r").on(limit.clone())).unwrap();
+        assert_eq!(manual.pending(), 0);
 
-        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-        let release_rx = Arc::new(Mutex::new(release_rx));
+        // Two works take both places: handed to the executor, which holds them.
         let mut holders: Vec<_> = (0..2)
-            .map(|_| {
-                let rx = Arc::clone(&release_rx);
-                Box::pin(
-                    aiofiles::unblock(move || rx.lock().unwrap().recv().unwrap()).on(limit.clone()),
-                )
-            })
+            .map(|i| Box::pin(aiofiles::unblock(move || i).on(limit.clone())))
             .collect();
         for holder in &mut holders {
             assert!(common::poll_once(holder).is_pending());
         }
+        assert_eq!(manual.pending(), 2, "both holders handed over");
+
         let mut meta = Box::pin(file.metadata());
         assert!(common::poll_once(&mut meta).is_pending());
-        thread::sleep(Duration::from_millis(100));
-        assert!(
-            common::poll_once(&mut meta).is_pending(),
-            "the file's operation ran while its limit was full"
-        );
-        release_tx.send(()).unwrap();
-        release_tx.send(()).unwrap();
-        assert_eq!(meta.await.unwrap().len(), 3);
-        for holder in holders {
-            holder.await.unwrap();
+        for _ in 0..3 {
+            assert!(
+                common::poll_once(&mut meta).is_pending(),
+                "the file's operation ran while its limit was full"
+            );
+            assert_eq!(
+                manual.pending(),
+                2,
+                "the file's operation was handed over while its limit was full"
+            );
         }
+
+        // One place comes back: the file's operation gets it.
+        assert!(manual.run_one());
+        assert_eq!(manual.pending(), 2, "the file's operation handed over");
+        assert_eq!(common::drive(&manual, meta).unwrap().len(), 3);
+        for (i, holder) in holders.into_iter().enumerate() {
+            assert_eq!(common::drive(&manual, holder).unwrap(), i);
+        }
+        assert_eq!(manual.pending(), 0);
     });
 }

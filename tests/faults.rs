@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::any::Any;
 use std::io::{self, Read as _};
-use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::task::Poll;
 
@@ -57,7 +55,8 @@ mod enospc {
     }
 
     /// The error surfaces from `flush`, `close`, `write`, `sync_all`, an unbuffered write, a
-    /// positional write, and `fs::write`.
+    /// positional write, and `fs::write`; once a buffered call has failed every later one fails
+    /// too (the bytes are still pending), never losing them silently.
     async fn dev_full<E: Executor>(exec: E) {
         if !Path::new(FULL).exists() {
             common::skip("enospc::dev_full", &format!("no {FULL} here"));
@@ -144,6 +143,59 @@ mod enospc {
         let theirs = std::fs::write(FULL, b"x").unwrap_err();
         common::assert_same_error(&err, &theirs, "write", &[Path::new(FULL)]);
         assert_full(&err, "fs::write");
+
+        // Buffered, 1 MiB: the error surfaces at write_all, flush or close, and once a call
+        // has failed every later one fails too (the bytes are still pending).
+        let full = Path::new(FULL);
+        let data = vec![7u8; 1 << 20];
+        let check = |err: &io::Error, call: &str| {
+            assert_eq!(err.kind(), io::ErrorKind::StorageFull, "{call}: {err}");
+            assert!(err.to_string().contains(FULL), "{call}: {err}");
+            assert_eq!(
+                common::source_of(err).raw_os_error(),
+                Some(ENOSPC),
+                "{call}: {err}"
+            );
+        };
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open(full)
+            .on(exec.clone())
+            .await
+            .unwrap();
+        let wrote = file.write_all(&data).await.err();
+        let flushed = file.flush().await.err();
+        let flushed_again = file.flush().await.err();
+        let closed = file.close().await.err();
+        let results = [
+            ("write_all", wrote),
+            ("flush", flushed),
+            ("flush again", flushed_again),
+            ("close", closed),
+        ];
+        let first = results
+            .iter()
+            .position(|(_, r)| r.is_some())
+            .expect("no call reported the write error: bytes lost silently");
+        for (call, result) in &results[first..] {
+            match result {
+                Some(err) => check(err, call),
+                None => panic!("`{call}` succeeded after `{}` failed", results[first].0),
+            }
+        }
+
+        // Unbuffered, 1 MiB: write_all itself fails, and so does the next write.
+        let mut file = OpenOptions::new()
+            .write(true)
+            .buffer_size(0)
+            .open(full)
+            .on(exec)
+            .await
+            .unwrap();
+        let err = file.write_all(&data).await.unwrap_err();
+        check(&err, "unbuffered write_all");
+        let err = file.write(b"x").await.unwrap_err();
+        check(&err, "unbuffered write");
     }
 
     crate::matrix! {
@@ -544,6 +596,25 @@ fn lost_work_fails_every_operation() {
         std::fs::write(&existing, "content").unwrap();
 
         assert_lost(aiofiles::unblock(|| 1).on(Lossy).await, "unblock");
+        let err = aiofiles::unblock(|| 1).on(Lossy).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Other);
+        assert_eq!(
+            err.to_string(),
+            "the executor dropped the work without running it"
+        );
+        // An fs operation: the same error, not a path error.
+        let err = fs::read("/any/path").on(Lossy).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Other);
+        assert_eq!(
+            err.to_string(),
+            "the executor dropped the work without running it"
+        );
+        let err = fs::read_dir(".").on(Lossy).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Other);
+        // A task whose completer is dropped.
+        let (completer, task) = aiofiles::executor::remote_task::<u8>();
+        drop(completer);
+        assert_eq!(task.await.unwrap_err().kind(), io::ErrorKind::Other);
         assert_lost(fs::read(&existing).on(Lossy).await, "fs::read");
         assert_lost(fs::write(&p, "x").on(Lossy).await, "fs::write");
         assert_lost(fs::metadata(&existing).on(Lossy).await, "fs::metadata");
@@ -790,99 +861,7 @@ fn a_lost_rollover_keeps_the_data_in_memory() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Panics in user code
-
-#[derive(Debug, PartialEq)]
-struct Payload(u32);
-
-/// A panic in a closure given to `unblock` comes out of the `.await` with the same payload;
-/// the executor keeps working afterwards, for closures and for files.
-async fn panics_are_reraised<E: Executor>(exec: E) {
-    let op = aiofiles::unblock(|| -> u8 { panic!("boom on {}", "purpose") }).on(exec.clone());
-    let payload = AssertUnwindSafe(op).catch_unwind().await.unwrap_err();
-    assert_eq!(common::panic_message(&*payload), "boom on purpose");
-
-    let op = aiofiles::unblock(|| -> u8 { std::panic::panic_any(Payload(42)) }).on(exec.clone());
-    let payload: Box<dyn Any + Send> = AssertUnwindSafe(op).catch_unwind().await.unwrap_err();
-    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(42)));
-
-    // Many at once, some panicking: each gets its own outcome.
-    let ops = (0..40u32).map(|i| {
-        AssertUnwindSafe(
-            aiofiles::unblock(move || {
-                assert!(i % 10 != 3, "job {i} panics");
-                i
-            })
-            .on(exec.clone()),
-        )
-        .catch_unwind()
-    });
-    let outcomes = futures::future::join_all(ops).await;
-    for (i, outcome) in outcomes.into_iter().enumerate() {
-        match outcome {
-            Ok(result) => assert_eq!(result.unwrap(), i as u32),
-            Err(payload) => {
-                assert_eq!(i % 10, 3);
-                assert_eq!(common::panic_message(&*payload), format!("job {i} panics"));
-            }
-        }
-    }
-
-    // Still working.
-    assert_eq!(aiofiles::unblock(|| 7).on(exec.clone()).await.unwrap(), 7);
-    let dir = tempdir();
-    let p = dir.path().join("after-panics.txt");
-    let mut f = aiofiles::open(&p, "w+").on(exec.clone()).await.unwrap();
-    f.write_all(b"still working").await.unwrap();
-    f.seek(io::SeekFrom::Start(6)).await.unwrap();
-    let mut text = String::new();
-    f.read_to_string(&mut text).await.unwrap();
-    assert_eq!(text, "working");
-    f.close().await.unwrap();
-    assert_eq!(fs::read(&p).on(exec).await.unwrap(), b"still working");
-}
-
-#[test]
-fn panics_on_blocking() {
-    common::run(|| panics_are_reraised(Blocking));
-}
-
-#[test]
-fn panics_on_a_limit_of_one() {
-    // A limit of one: the place of each panicking work comes back, or the next would hang.
-    common::run(|| panics_are_reraised(Limit::new(Blocking, 1)));
-}
-
-#[test]
-fn panics_on_inline() {
-    common::run(|| panics_are_reraised(Inline));
-}
-
-#[test]
-fn panics_on_a_user_executor() {
-    common::run(|| panics_are_reraised(ThreadPerJob));
-}
-
-#[cfg(feature = "tokio")]
-#[test]
-fn panics_on_tokio() {
-    common::within(TIMEOUT, || {
-        common::tokio_multi_thread(async { panics_are_reraised(aiofiles::Tokio::current()).await })
-    });
-    common::within(TIMEOUT, || {
-        common::tokio_current_thread(async {
-            panics_are_reraised(aiofiles::Tokio::current()).await
-        })
-    });
-}
-
-#[cfg(feature = "async-std")]
-#[test]
-fn panics_on_async_std() {
-    common::within(TIMEOUT, || {
-        common::async_std_block_on(panics_are_reraised(aiofiles::AsyncStd))
-    });
-}
+// 4. Panics in user code: `suite::panic_is_reraised` of tests/executors.rs, on every executor
 
 // ---------------------------------------------------------------------------------------------
 // 5. A tokio runtime shut down under a file's operation

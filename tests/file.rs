@@ -1,6 +1,6 @@
 //! `aiofiles::File`: a port of Python aiofiles' file tests (`tests/threadpool/test_binary.py`
 //! and `test_text.py`) run on `Blocking` and on `Inline`, then the Python mode strings,
-//! positional I/O from many tasks at once, dropped files, write errors (`/dev/full`),
+//! positional I/O from many tasks at once, dropped files (write errors: tests/faults.rs),
 //! cancellation through the public API, buffering, std interop and the tokio traits.
 
 mod common;
@@ -1211,76 +1211,7 @@ fn three_hundred_dropped_files_reach_the_disk() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Write errors: /dev/full
-
-#[cfg(target_os = "linux")]
-async fn dev_full<E: Executor>(exec: E) {
-    let full = Path::new("/dev/full");
-    if !full.exists() {
-        common::skip("dev_full", "no /dev/full here");
-        return;
-    }
-    let data = vec![7u8; 1 << 20];
-    let check = |err: &std::io::Error, call: &str| {
-        assert_eq!(err.kind(), ErrorKind::StorageFull, "{call}: {err}");
-        assert!(err.to_string().contains("/dev/full"), "{call}: {err}");
-        assert_eq!(source_of(err).raw_os_error(), Some(28), "{call}: {err}");
-    };
-
-    // Buffered: the error surfaces at write_all, flush or close, and once a call has failed
-    // every later one fails too (the bytes are still pending).
-    let mut file = OpenOptions::new()
-        .write(true)
-        .open(full)
-        .on(exec.clone())
-        .await
-        .unwrap();
-    let wrote = file.write_all(&data).await.err();
-    let flushed = file.flush().await.err();
-    let flushed_again = file.flush().await.err();
-    let closed = file.close().await.err();
-    let results = [
-        ("write_all", wrote),
-        ("flush", flushed),
-        ("flush again", flushed_again),
-        ("close", closed),
-    ];
-    let first = results
-        .iter()
-        .position(|(_, r)| r.is_some())
-        .expect("no call reported the write error: bytes lost silently");
-    for (call, result) in &results[first..] {
-        match result {
-            Some(err) => check(err, call),
-            None => panic!("`{call}` succeeded after `{}` failed", results[first].0),
-        }
-    }
-
-    // Unbuffered: write_all itself fails.
-    let mut file = OpenOptions::new()
-        .write(true)
-        .buffer_size(0)
-        .open(full)
-        .on(exec)
-        .await
-        .unwrap();
-    let err = file.write_all(&data).await.unwrap_err();
-    check(&err, "unbuffered write_all");
-    let err = file.write(b"x").await.unwrap_err();
-    check(&err, "unbuffered write");
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn dev_full_errors_surface_on_blocking() {
-    run(|| dev_full(Blocking));
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn dev_full_errors_surface_on_inline() {
-    run(|| dev_full(Inline));
-}
+// 4. Write errors: `/dev/full`, in tests/faults.rs (`enospc::*::dev_full`)
 
 // ---------------------------------------------------------------------------------------------
 // 5. Mode strings
