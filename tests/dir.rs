@@ -8,6 +8,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
+use std::future::IntoFuture;
 use std::io::{self, ErrorKind};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -961,7 +962,12 @@ fn every_operation_is_one_hand_off_to_the_dirs_executor() {
             .await
             .unwrap();
         assert_eq!(std::fs::read(tmp.path().join("d/in_d")).unwrap(), b"1");
-        let entries = one_hop(&manual, Box::pin(dir.read_dir("d"))).await.unwrap();
+        let entries = one_hop(
+            &manual,
+            Box::pin(IntoFuture::into_future(dir.read_dir("d"))),
+        )
+        .await
+        .unwrap();
         assert_eq!(entries.size_hint(), (1, Some(1)));
         assert_eq!(manual.pending(), 0);
     });
@@ -982,7 +988,7 @@ fn read_dir_fetches_batches_and_names_paths_relative_to_the_dir() {
         manual.run_all();
         let dir = dir.await.unwrap();
 
-        let mut listing = Box::pin(dir.read_dir("many"));
+        let mut listing = Box::pin(IntoFuture::into_future(dir.read_dir("many")));
         assert!(listing.as_mut().now_or_never().is_none());
         assert_eq!(manual.run_all(), 1);
         let mut listing = listing.await.unwrap();
@@ -1029,6 +1035,51 @@ fn read_dir_fetches_batches_and_names_paths_relative_to_the_dir() {
             .file_type()
             .is_symlink());
         assert_eq!(*dir.read_dir(".").await.unwrap().executor(), Blocking);
+    });
+}
+
+#[test]
+fn read_dir_has_fs_read_dirs_shape_a_lazy_stream_also_awaitable() {
+    run(|| async {
+        let sandbox = Sandbox::new();
+        let dir = sandbox.dir().await;
+        // As a stream, the open error is the one item, then the stream is over.
+        let items: Vec<io::Result<_>> = dir.read_dir("link_up").collect().await;
+        assert_eq!(items.len(), 1);
+        let err = items.into_iter().next().unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        assert!(err
+            .to_string()
+            .starts_with("failed to read directory `link_up`: "));
+        // Nothing happens before the first poll, and `.on` rebinds every batch.
+        let manual = ManualExecutor::new();
+        let mut listing = dir.read_dir(".").on(manual.clone());
+        assert_eq!(manual.pending(), 0);
+        assert!(futures::poll!(listing.next()).is_pending());
+        assert_eq!(manual.run_all(), 1);
+        let mut names = Vec::new();
+        let mut first = None;
+        while let Some(entry) = listing.next().await {
+            let entry = entry.unwrap();
+            names.push(entry.file_name());
+            first.get_or_insert(entry);
+        }
+        // One batch held them all.
+        assert_eq!(manual.pending(), 0);
+        // Entries carry the listing's executor.
+        let first = first.unwrap();
+        let mut metadata = Box::pin(first.metadata());
+        assert!(futures::poll!(metadata.as_mut()).is_pending());
+        assert_eq!(manual.run_all(), 1);
+        assert!(metadata.await.is_ok());
+        let mut expected: Vec<OsString> = std::fs::read_dir(&sandbox.root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        expected.sort();
+        assert_eq!(names, expected);
+        assert!(futures::stream::FusedStream::is_terminated(&listing));
     });
 }
 
