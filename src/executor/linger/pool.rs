@@ -3,7 +3,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{self, AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use crossbeam_utils::{Backoff, CachePadded};
 use super::{
     Inner, Job, LingerTask, Run, Slot, Stage, CAP, DEFAULT_MAX_THREADS, FLOOR, IDLE_TIMEOUT, KEEP,
     MAX_THREADS_ENV, MAX_THREADS_LIMIT, QUIET_FIRST, QUIET_MAX, SAMPLE_CLAMP, SPIN_STEPS,
-    THREAD_NAME, YIELD_SLOW,
+    THREAD_NAME, WATCHER_NAME, WATCH_TICK, YIELD_SLOW,
 };
 
 /// A moving average of durations, in nanoseconds, weight 1/8 for each new sample. Updates
@@ -29,6 +29,11 @@ impl Average {
         let sample = sample.min(SAMPLE_CLAMP).as_nanos() as u64;
         let old = self.0.load(Ordering::Relaxed);
         self.0.store(old - old / 8 + sample / 8, Ordering::Relaxed);
+    }
+
+    /// Whether the average is below the cap: quick jobs, or short gaps.
+    pub(super) fn is_short(&self) -> bool {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed)) < CAP
     }
 
     /// How long to look for what this averages: about twice the average, zero when that is
@@ -73,6 +78,16 @@ struct Contention {
     quiet_for: AtomicU64,
 }
 
+/// The watcher of a queue left waiting: see [`Pool::wake_one`].
+struct Watch {
+    /// Whether the watcher is looking (woken, and not yet parked again).
+    watching: AtomicBool,
+    /// Jobs finished so far: how the watcher tells a busy pool from a stuck one.
+    finished: AtomicU64,
+    /// The watcher's thread, started the first time it is needed; `None` if it could not be.
+    unparker: OnceLock<Option<parking::Unparker>>,
+}
+
 pub(super) struct Pool {
     queue: ConcurrentQueue<Job>,
     /// Workers awake and not running a job, plus those woken and on their way.
@@ -83,6 +98,10 @@ pub(super) struct Pool {
     epoch: Instant,
     sleepers: Mutex<Sleepers>,
     max_threads: usize,
+    /// Workers awake at once (running a job or searching) beyond which a quick job does not
+    /// wake another at once: the CPUs but one, left to the awaiting thread (at least one).
+    awake_max: usize,
+    watch: CachePadded<Watch>,
 }
 
 static POOL: LazyLock<Pool> = LazyLock::new(|| Pool::new(max_threads_from_env()));
@@ -120,6 +139,13 @@ impl Pool {
                 next_id: 0,
             }),
             max_threads,
+            awake_max: thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            watch: CachePadded::new(Watch {
+                watching: AtomicBool::new(false),
+                finished: AtomicU64::new(0),
+                unparker: OnceLock::new(),
+            }),
         }
     }
 
@@ -250,8 +276,31 @@ impl Pool {
 
     /// Wakes a parked worker, or starts one if none is parked and the pool may grow. The
     /// worker is counted as searching from now on.
+    ///
+    /// When jobs are quick (their average run below the window cap) and as many workers are
+    /// awake as there are CPUs besides the awaiting thread's, it wakes none: quick jobs are
+    /// served sooner by the awake workers than by more threads taking turns on the same CPUs
+    /// (a burst of 32 short reads would otherwise fan out into a wake-up per job, and the
+    /// threads into preemptions). The watcher is woken instead: while jobs wait, it looks every [`WATCH_TICK`], and a tick
+    /// in which no job finished (every awake worker blocked, say on a FIFO) starts another
+    /// worker, so that nothing waits on a blocked job for longer than a tick per worker.
     fn wake_one(&'static self) {
-        let mut sleepers = self.lock();
+        let sleepers = self.lock();
+        if sleepers.threads - sleepers.parked.len() >= self.awake_max && self.stats.run.is_short() {
+            drop(sleepers);
+            self.watch();
+            return;
+        }
+        self.wake_one_locked(sleepers);
+    }
+
+    /// Wakes or starts a worker whatever the number awake: the watcher's growth.
+    fn grow(&'static self) {
+        let sleepers = self.lock();
+        self.wake_one_locked(sleepers);
+    }
+
+    fn wake_one_locked(&'static self, mut sleepers: MutexGuard<'_, Sleepers>) {
         if let Some(sleeper) = sleepers.parked.pop() {
             self.searching.fetch_add(1, Ordering::SeqCst);
             drop(sleepers);
@@ -287,6 +336,55 @@ impl Pool {
         }
     }
 
+    /// Makes sure the watcher looks at the queue until it is empty.
+    fn watch(&'static self) {
+        if self.watch.watching.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let unparker = self.watch.unparker.get_or_init(|| {
+            let (parker, unparker) = parking::pair();
+            thread::Builder::new()
+                .name(WATCHER_NAME.into())
+                .spawn(move || self.watcher(&parker))
+                .ok()
+                .map(|_| unparker)
+        });
+        match unparker {
+            Some(unparker) => {
+                unparker.unpark();
+            }
+            // No watcher: grow at once instead, as if no worker were awake.
+            None => self.grow(),
+        }
+    }
+
+    /// The watcher's life: parked while nobody waits; while jobs wait, a look every tick,
+    /// and another worker for each tick in which none finished.
+    fn watcher(&'static self, parker: &parking::Parker) {
+        loop {
+            parker.park();
+            let mut seen = self.watch.finished.load(Ordering::Relaxed);
+            loop {
+                parker.park_timeout(WATCH_TICK);
+                if self.queue.is_empty() {
+                    self.watch.watching.store(false, Ordering::SeqCst);
+                    // Pairs with the swap in `watch`: a job queued meanwhile is seen here,
+                    // or its `watch` finds the watcher not looking and wakes it.
+                    atomic::fence(Ordering::SeqCst);
+                    if self.queue.is_empty() || self.watch.watching.swap(true, Ordering::SeqCst) {
+                        break;
+                    }
+                    continue;
+                }
+                let finished = self.watch.finished.load(Ordering::Relaxed);
+                if finished == seen {
+                    self.grow();
+                }
+                seen = finished;
+            }
+        }
+    }
+
     /// A worker thread's life. It starts counted as searching.
     fn work(&'static self, id: u64) {
         let (parker, unparker) = parking::pair();
@@ -306,9 +404,11 @@ impl Pool {
             let started = Instant::now();
             let stats = &self.stats;
             let searching = &self.searching;
+            let done = &self.watch.finished;
             let mut finished = || {
                 let now = Instant::now();
                 stats.run.record(now - started);
+                done.fetch_add(1, Ordering::Relaxed);
                 // Searching again before the result can be seen: the task that gets it and
                 // queues its next job at once then finds this worker awake and wakes nobody.
                 searching.fetch_add(1, Ordering::SeqCst);
