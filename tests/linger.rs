@@ -97,6 +97,45 @@ async fn from_64_tasks() -> Vec<u64> {
 }
 
 #[test]
+fn a_burst_of_quick_jobs_stays_on_as_many_workers_as_cpus() {
+    // 32 quick jobs in flight at all times: they used to fan out one worker after another
+    // (5 to 7 threads on two CPUs, taking turns and preempting each other). Now a quick job
+    // wakes no worker beyond one per CPU but one; the watcher adds one only for a millisecond
+    // in which no job finished, which a loaded machine may cause once or twice (the slack).
+    let _serial = serial();
+    common::run(|| async {
+        use futures::StreamExt as _;
+
+        let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+        let awake_max = cpus.saturating_sub(1).max(1);
+        let run = || {
+            futures::stream::iter(0..10_000u64)
+                .map(|i| aiofiles::unblock(move || (i * 3, thread::current().id())).on(Linger))
+                .buffer_unordered(32)
+                .map(|r| r.unwrap())
+                .collect::<Vec<_>>()
+        };
+        // Once so that the pool's averages know the jobs are quick.
+        run().await;
+        let results = run().await;
+        let mut sum = 0;
+        let mut workers = Vec::new();
+        for (value, id) in results {
+            sum += value;
+            if !workers.contains(&id) {
+                workers.push(id);
+            }
+        }
+        assert_eq!(sum, 3 * (0..10_000u64).sum::<u64>());
+        assert!(
+            workers.len() <= awake_max + 2,
+            "{} workers ran a burst of quick jobs on {cpus} CPUs",
+            workers.len()
+        );
+    });
+}
+
+#[test]
 fn ten_thousand_jobs_from_64_concurrent_tasks() {
     let _serial = serial();
     common::run(|| async {
