@@ -281,9 +281,10 @@ impl Pool {
     /// awake as there are CPUs besides the awaiting thread's, it wakes none: quick jobs are
     /// served sooner by the awake workers than by more threads taking turns on the same CPUs
     /// (a burst of 32 short reads would otherwise fan out into a wake-up per job, and the
-    /// threads into preemptions). The watcher is woken instead: while jobs wait, it looks every [`WATCH_TICK`], and a tick
-    /// in which no job finished (every awake worker blocked, say on a FIFO) starts another
-    /// worker, so that nothing waits on a blocked job for longer than a tick per worker.
+    /// threads into preemptions). The watcher is woken instead: while jobs wait, it looks
+    /// every [`WATCH_TICK`], and a tick in which no job finished (every awake worker blocked,
+    /// say on a FIFO) starts another worker, so that nothing waits on a blocked job for longer
+    /// than a tick per worker.
     fn wake_one(&'static self) {
         let sleepers = self.lock();
         if sleepers.threads - sleepers.parked.len() >= self.awake_max && self.stats.run.is_short() {
