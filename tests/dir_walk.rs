@@ -19,6 +19,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use aiofiles::dir::WalkEntry;
+use aiofiles::testing::ManualExecutor;
 use aiofiles::{Blocking, Dir, Inline, Limit};
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
@@ -848,13 +849,20 @@ fn dropping_the_walk_stops_the_hand_offs() {
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(counting.hops(), after_drop);
 
-    // Dropped with a batch in flight: that batch finishes, nothing more.
-    let counting = Counting::default();
+    // Dropped with a batch in flight: that batch finishes, nothing more. On a manual
+    // executor, so that the batch is surely still in flight when the walk is dropped.
+    let manual = ManualExecutor::new();
+    let counting = Counting::new(manual.clone());
     {
-        let top =
-            futures::executor::block_on(Dir::open_ambient(&root).on(counting.clone())).unwrap();
-        let mut walk = pin!(top.walk("."));
+        let mut open = pin!(Dir::open_ambient(&root).on(counting.clone()));
         let mut cx = Context::from_waker(Waker::noop());
+        assert!(open.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(manual.run_all(), 1);
+        let Poll::Ready(top) = open.poll(&mut cx) else {
+            panic!("the open ran")
+        };
+        let top = top.unwrap();
+        let mut walk = pin!(top.walk("."));
         let mut polled = 0;
         loop {
             match walk.as_mut().poll_next(&mut cx) {
@@ -864,16 +872,19 @@ fn dropping_the_walk_stops_the_hand_offs() {
                 }
                 Poll::Ready(None) => unreachable!("the tree is larger"),
                 Poll::Pending if polled >= 150 => break,
-                Poll::Pending => std::thread::sleep(Duration::from_millis(1)),
+                Poll::Pending => assert_eq!(manual.run_all(), 1),
             }
         }
         let debug = format!("{walk:?}");
         assert!(debug.contains("state: \"fetching\""), "{debug}");
+        // The open and two batches yielded, the third in flight.
+        assert_eq!(counting.hops(), 4);
     }
-    let after_drop = counting.hops();
-    assert!(after_drop >= 3, "{after_drop}");
-    std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(counting.hops(), after_drop);
+    // The batch in flight still runs once the walk is gone, and nothing comes after it.
+    assert_eq!(manual.pending(), 1);
+    assert_eq!(manual.run_all(), 1);
+    assert_eq!(counting.hops(), 4);
+    assert_eq!(manual.pending(), 0);
 
     // Dropped before the first poll: nothing at all.
     let counting = Counting::default();
