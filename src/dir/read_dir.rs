@@ -18,17 +18,19 @@ use crate::executor::{Blocking, Executor, Op};
 const BATCH: usize = 64;
 
 /// The entries of a directory beneath a [`Dir`](super::Dir), a [`Stream`] of [`DirEntry`]:
-/// returned, once awaited, by [`Dir::read_dir`](super::Dir::read_dir).
+/// returned by [`Dir::read_dir`](super::Dir::read_dir). Lazy: awaiting it opens the
+/// directory and resolves to the stream, or the stream's first poll does.
 ///
 /// Entries come in batches of 64 per hand-off to the directory's executor, each with its
-/// file type read in the same batch; the first batch came with the opening hand-off. Memory
+/// file type read in the same batch; the first batch comes with the opening hand-off. Memory
 /// is bounded by one batch. Entries come in the order the OS gives, without `.` and `..`;
 /// their paths are relative to the `Dir` that listed them.
 ///
 /// # Errors
 ///
-/// An `Err` item when an entry cannot be read (the listing goes on); the message names the
-/// listed path.
+/// An `Err` item when the directory cannot be opened (then the stream ends; `PermissionDenied`
+/// when the path would leave the `Dir`) or an entry cannot be read (then the listing goes
+/// on); the message names the listed path.
 ///
 /// # Cancel safety
 ///
@@ -182,7 +184,7 @@ impl<E: Executor> ReadDir<E> {
     ///
     /// # Errors
     ///
-    /// As the stream's items: an entry that cannot be read.
+    /// As the stream's items: an error to open the directory or to read an entry.
     ///
     /// # Cancel safety
     ///

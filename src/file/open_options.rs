@@ -24,11 +24,13 @@ use crate::Blocking;
 /// | `x+` | writing and reading | `AlreadyExists` | creates |
 ///
 /// One of `r`, `w`, `a`, `x`; then, in any order, at most one `+` and at most one `b` or `t`
-/// (`"rb+"`, `"r+b"`, `"wt"`). `b` and `t` change nothing: a [`File`](crate::File) reads and writes bytes,
-/// and text comes from [`File::read_to_string`](crate::File::read_to_string) or `AsyncBufReadExt::lines`, as UTF-8.
+/// (`"rb+"`, `"r+b"`, `"wt"`). `b` and `t` change nothing: a [`File`](crate::File) reads
+/// and writes bytes, and text comes from
+/// [`File::read_to_string`](crate::File::read_to_string) or `AsyncBufReadExt::lines`, as
+/// UTF-8.
 ///
-/// The file is buffered as [`OpenOptions::buffer_size`] describes; [`File::mode`](crate::File::mode) returns
-/// `mode` as given.
+/// The file is buffered as [`OpenOptions::buffer_size`] describes;
+/// [`File::mode`](crate::File::mode) returns `mode` as given.
 ///
 /// # Errors
 ///
