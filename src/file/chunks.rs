@@ -180,6 +180,15 @@ struct Reader<E: Executor> {
 }
 
 impl<E: Executor> Reader<E> {
+    /// The `Debug` of a stream reading `file`.
+    fn debug(&self, f: &mut fmt::Formatter<'_>, name: &str, file: &File<E>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("size", &self.size)
+            .field("ahead", &self.ahead.len())
+            .field("file", file)
+            .finish()
+    }
+
     fn new(size: usize) -> Self {
         Reader {
             size,
@@ -367,11 +376,7 @@ impl<E: Executor> Drop for Chunks<'_, E> {
 
 impl<E: Executor> fmt::Debug for Chunks<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Chunks")
-            .field("size", &self.reader.size)
-            .field("ahead", &self.reader.ahead.len())
-            .field("file", &self.file)
-            .finish()
+        self.reader.debug(f, "Chunks", self.file)
     }
 }
 
@@ -428,10 +433,6 @@ impl<E: Executor> FusedStream for IntoChunks<E> {
 
 impl<E: Executor> fmt::Debug for IntoChunks<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoChunks")
-            .field("size", &self.reader.size)
-            .field("ahead", &self.reader.ahead.len())
-            .field("file", &self.file)
-            .finish()
+        self.reader.debug(f, "IntoChunks", &self.file)
     }
 }

@@ -240,15 +240,14 @@ pub(super) enum Action {
     Dup,
 }
 
-/// What the action produced.
+/// What the action produced: the variant follows the action's (the caller side turns it
+/// into a typed answer in one place, `Core::finish`).
 pub(super) enum Outcome {
     Nothing,
     /// Bytes read (`Read`, `ReadToEnd`).
     Data(Vec<u8>),
     /// Bytes written (`Write`).
     Written(usize),
-    /// Bytes a read put in the buffer: 0 at the end of the file.
-    Filled(usize),
     /// New cursor position (`Seek`).
     Pos(u64),
     File(fs::File),

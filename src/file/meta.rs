@@ -120,7 +120,7 @@ impl<E: Executor> File<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
-        self.hop(Action::SetLen(size)).await.map(drop)
+        self.hop(Action::SetLen(size)).await
     }
 
     /// Resizes the file to `size`, or to the current position when `None`: Python's
@@ -188,7 +188,7 @@ impl<E: Executor> File<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn sync_all(&mut self) -> io::Result<()> {
-        self.hop(Action::SyncAll).await.map(drop)
+        self.hop(Action::SyncAll).await
     }
 
     /// Writes buffered data, then flushes the file's data to the device (`fdatasync`). Async
@@ -218,6 +218,6 @@ impl<E: Executor> File<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn sync_data(&mut self) -> io::Result<()> {
-        self.hop(Action::SyncData).await.map(drop)
+        self.hop(Action::SyncData).await
     }
 }

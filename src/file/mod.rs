@@ -27,7 +27,7 @@ pub use self::chunks::{Chunks, IntoChunks};
 pub use self::open::Open;
 pub use self::open_options::{open, OpenOptions};
 
-use self::job::{Action, Outcome, Shared};
+use self::job::{Action, Shared};
 pub(crate) use self::state::Buffering;
 use self::state::Core;
 use crate::error::Operation;
@@ -425,16 +425,9 @@ impl<E: Executor> File<E> {
 
     /// Runs one job for this caller: waits for the file to be idle, then writes buffered data
     /// and does `action`, in one hand-off.
-    async fn hop(&mut self, action: Action) -> io::Result<Outcome> {
-        poll_fn(|cx| self.core.poll_idle(cx)).await?;
+    async fn hop(&mut self, action: Action) -> io::Result<()> {
         let mut action = Some(action);
-        poll_fn(|cx| {
-            if let Some(action) = action.take() {
-                self.core.start(cx, action);
-            }
-            self.core.poll_own(cx)
-        })
-        .await
+        poll_fn(|cx| self.core.poll_do(cx, &mut action)).await
     }
 
     /// A second `File` on a duplicate of the descriptor, as [`std::fs::File::try_clone`],
@@ -475,10 +468,7 @@ impl<E: Executor> File<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn try_clone(&mut self) -> io::Result<File<E>> {
-        let dup = match self.hop(Action::Dup).await? {
-            Outcome::File(dup) => dup,
-            _ => unreachable!("dup yields a file"),
-        };
+        let dup = poll_fn(|cx| self.core.poll_dup(cx)).await?;
         let (_, append) = open_options::descriptor_mode(&dup);
         let mut clone = File::from_parts(Parts {
             file: dup,

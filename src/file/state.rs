@@ -13,6 +13,7 @@
 //! applied exactly as if the caller had stayed.
 
 use std::fmt;
+use std::fs;
 use std::future::Future;
 use std::io::{self, SeekFrom};
 use std::mem;
@@ -22,7 +23,7 @@ use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 
-use super::job::{Action, Job, Outcome, Pending, Shared};
+use super::job::{Action, Done, Job, Outcome, Pending, Shared};
 use crate::executor::{Executor, Op};
 
 mod seek;
@@ -61,11 +62,49 @@ enum Kind {
     Write { addr: usize, len: usize },
     /// A seek the caller waits for.
     Seek(SeekFrom),
-    /// A `read_to_end` the caller waits for: its bytes go to the caller, never to the buffer,
-    /// and count only once the caller has them (a dropped one consumed nothing).
+    /// A `read_to_end` the caller waits for: its bytes land in the read buffer as read-ahead
+    /// up to the end of the file, and count once a caller takes them (a dropped one consumed
+    /// nothing).
     ReadToEnd,
+    /// A duplicate of the descriptor (`try_clone`).
+    Dup,
     /// Anything else a caller waits for (flush, sync, set_len, ...).
     Other,
+}
+
+/// A finished job for whoever finishes it, typed by what was asked: made in one place,
+/// [`Core::finish`], once the job's effects on the buffers and the position are applied.
+enum Finished {
+    /// A background job (prefetch, write-behind): nothing to hand back; its errors are kept
+    /// for the next call.
+    Background,
+    /// A read: how many bytes it put in the buffer, 0 at the end of the file.
+    Read(io::Result<usize>),
+    /// An unbuffered write: how many of its bytes were written.
+    Wrote(io::Result<usize>),
+    /// A seek, with the target it was asked for, and where it went.
+    Sought(SeekFrom, io::Result<u64>),
+    /// A `read_to_end`: its bytes are buffered up to the end of the file.
+    ReadToEnd(io::Result<()>),
+    /// A duplicate of the descriptor.
+    Dup(io::Result<fs::File>),
+    /// Anything else (flush, sync, set_len, ...).
+    Other(io::Result<()>),
+}
+
+impl Finished {
+    /// A job of `kind` that failed with `err`, for whoever waits for it.
+    fn failed(kind: Kind, err: io::Error) -> Self {
+        match kind {
+            Kind::Prefetch { .. } | Kind::Flush => Finished::Background,
+            Kind::Read => Finished::Read(Err(err)),
+            Kind::Write { .. } => Finished::Wrote(Err(err)),
+            Kind::Seek(to) => Finished::Sought(to, Err(err)),
+            Kind::ReadToEnd => Finished::ReadToEnd(Err(err)),
+            Kind::Dup => Finished::Dup(Err(err)),
+            Kind::Other => Finished::Other(Err(err)),
+        }
+    }
 }
 
 struct Busy<E: Executor> {
@@ -177,22 +216,32 @@ impl<E: Executor> Core<E> {
 
     /// Everything from the position to the end of the file, when the read-ahead holds it all:
     /// no hand-off needed.
-    pub(super) fn take_to_eof(&mut self) -> Option<Vec<u8>> {
+    fn take_to_eof(&mut self) -> Option<Vec<u8>> {
         self.drop_stale();
         if !self.eof || self.busy.is_some() || self.write_err.is_some() {
             return None;
         }
+        Some(self.take_buffered())
+    }
+
+    /// Takes all the read-ahead, which ends at the end of the file, and moves the position
+    /// past it.
+    fn take_buffered(&mut self) -> Vec<u8> {
+        let data = self.drain_read_ahead();
+        self.advance(data.len());
+        data
+    }
+
+    /// Takes the unread read-ahead out of the buffer, the position untouched.
+    fn drain_read_ahead(&mut self) -> Vec<u8> {
         let mut data = mem::take(&mut self.rbuf);
         if self.rpos > 0 {
             data.drain(..self.rpos);
         }
         data.append(&mut self.ahead);
-        if let Some(pos) = &mut self.pos {
-            *pos += data.len() as u64;
-        }
         self.rpos = 0;
         self.eof = false;
-        Some(data)
+        data
     }
 
     /// Nothing is buffered to write, and nothing is in flight.
@@ -227,6 +276,14 @@ impl<E: Executor> Core<E> {
     /// The logical position, when known.
     pub(super) fn pos(&self) -> Option<u64> {
         self.pos
+    }
+
+    /// Moves the position past `n` bytes the caller took: from the read buffer, or read at
+    /// the position without it (`pread`, which leaves the OS cursor where it was).
+    pub(super) fn advance(&mut self, n: usize) {
+        if let Some(pos) = &mut self.pos {
+            *pos += n as u64;
+        }
     }
 
     /// Starts a job: writes `wbuf` (if any) at its place, then `action`. `cursor` is where the
@@ -304,19 +361,26 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// Drives the job in flight, if any, to completion and applies what it did. Returns the
-    /// kind of the finished job and the action's result.
-    fn poll_busy(&mut self, cx: &mut Context<'_>) -> Poll<Option<(Kind, io::Result<Outcome>)>> {
+    /// Drives the job in flight, if any, to completion and applies what it did; `None` when
+    /// nothing was in flight.
+    fn poll_busy(&mut self, cx: &mut Context<'_>) -> Poll<Option<Finished>> {
         match self.busy {
             None => Poll::Ready(None),
             Some(_) => self.poll_busy_inner(cx).map(Some),
         }
     }
 
-    fn poll_busy_inner(&mut self, cx: &mut Context<'_>) -> Poll<(Kind, io::Result<Outcome>)> {
+    fn poll_busy_inner(&mut self, cx: &mut Context<'_>) -> Poll<Finished> {
         let busy = self.busy.as_mut().expect("a job is in flight");
         let result = ready!(busy.op.as_mut().poll(cx));
         let Busy { kind, writes, .. } = self.busy.take().expect("a job is in flight");
+        Poll::Ready(self.finish(kind, writes, result))
+    }
+
+    /// The apply step: what a finished job did to the buffers, the position and the OS
+    /// cursor, and what it hands back to whoever waits for it. Every job's effects on the
+    /// position are applied here, and only here.
+    fn finish(&mut self, kind: Kind, writes: usize, result: io::Result<Done>) -> Finished {
         let done = match result {
             Ok(done) => done,
             Err(lost) => {
@@ -331,7 +395,7 @@ impl<E: Executor> Core<E> {
                 if self.write_err.is_none() {
                     self.write_err = Some(io::Error::new(lost.kind(), lost.to_string()));
                 }
-                return Poll::Ready((kind, Err(lost)));
+                return Finished::failed(kind, lost);
             }
         };
         self.os = done.os;
@@ -349,34 +413,52 @@ impl<E: Executor> Core<E> {
             // them, and what is still buffered.
             self.pos = Some(end + self.wbuf.len() as u64);
         }
-        let result = match done.result {
-            Ok(Outcome::Data(data)) => self.apply_read(kind, data, done.version),
-            Ok(Outcome::Written(n)) => {
+        let outcome = match done.result {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                if matches!(kind, Kind::Prefetch { .. })
+                    && self.write_err.is_none()
+                    && self.read_err.is_none()
+                {
+                    self.read_err = Some(err);
+                    return Finished::Background;
+                }
+                return Finished::failed(kind, err);
+            }
+        };
+        match (kind, outcome) {
+            (Kind::Prefetch { .. }, Outcome::Data(data)) => {
+                self.apply_read(kind, data, done.version);
+                Finished::Background
+            }
+            (Kind::Flush, Outcome::Nothing) => Finished::Background,
+            (Kind::Read, Outcome::Data(data)) => {
+                Finished::Read(Ok(self.apply_read(kind, data, done.version)))
+            }
+            (Kind::ReadToEnd, Outcome::Data(data)) => {
+                self.apply_read(kind, data, done.version);
+                Finished::ReadToEnd(Ok(()))
+            }
+            (Kind::Write { .. }, Outcome::Written(n)) => {
                 if !self.shared.append {
                     self.pos = self.pos.map(|p| p + n as u64);
                 }
-                Ok(Outcome::Written(n))
+                Finished::Wrote(Ok(n))
             }
-            Ok(Outcome::Pos(pos)) => {
+            (Kind::Seek(to), Outcome::Pos(pos)) => {
                 self.pos = Some(pos);
-                Ok(Outcome::Pos(pos))
+                Finished::Sought(to, Ok(pos))
             }
-            other => other,
-        };
-        if let (Kind::Prefetch { .. }, Err(err)) = (kind, &result) {
-            if self.write_err.is_none() && self.read_err.is_none() {
-                self.read_err = Some(io::Error::new(err.kind(), err.to_string()));
-            }
+            (Kind::Dup, Outcome::File(file)) => Finished::Dup(Ok(file)),
+            (Kind::Other, Outcome::Nothing) => Finished::Other(Ok(())),
+            (kind, _) => unreachable!("{kind:?}: a job's outcome answers the action it was given"),
         }
-        Poll::Ready((kind, result))
     }
 
-    /// Puts bytes a job read where they belong; `version` is when they were read.
-    fn apply_read(&mut self, kind: Kind, data: Vec<u8>, version: u64) -> io::Result<Outcome> {
+    /// Puts bytes a job read where they belong, and returns how many it read; `version` is
+    /// when they were read.
+    fn apply_read(&mut self, kind: Kind, data: Vec<u8>, version: u64) -> usize {
         let n = data.len();
-        if kind == Kind::ReadToEnd {
-            return Ok(Outcome::Data(data));
-        }
         let prefetch = matches!(kind, Kind::Prefetch { .. });
         let buffered = self.rpos < self.rbuf.len();
         if matches!(kind, Kind::Prefetch { discard: true })
@@ -384,9 +466,9 @@ impl<E: Executor> Core<E> {
         {
             // Useless now, or read after a write that the buffer before it has not seen.
             self.recycle(data);
-            return Ok(Outcome::Nothing);
+            return n;
         }
-        if prefetch && n == 0 {
+        if (prefetch && n == 0) || kind == Kind::ReadToEnd {
             self.eof = true;
         }
         if buffered {
@@ -398,7 +480,7 @@ impl<E: Executor> Core<E> {
             self.recycle(old);
             self.seen = version;
         }
-        Ok(Outcome::Filled(n))
+        n
     }
 
     /// Drops read-ahead, and an end of file seen, that a write through the descriptor (a
@@ -457,44 +539,85 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// Starts a job for a caller who will wait for it with [`poll_own`](Self::poll_own):
-    /// buffered writes first, then `action`. Call when idle.
-    pub(super) fn start(&mut self, cx: &mut Context<'_>, action: Action) {
-        let cursor = match action {
-            Action::Nothing | Action::Dup | Action::ReadToEnd { .. } => self.pos,
-            Action::SetLen(_) => {
-                self.drop_read_ahead();
-                None
+    /// Does `action` for a caller who waits for it, after the buffered writes, in one
+    /// hand-off: once the file is idle, the first call takes `action` and starts its job, and
+    /// later calls wait for that job.
+    pub(super) fn poll_do(
+        &mut self,
+        cx: &mut Context<'_>,
+        action: &mut Option<Action>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            match ready!(self.poll_busy(cx)) {
+                Some(Finished::Other(result)) if action.is_none() => {
+                    return Poll::Ready(self.write_err.take().map_or(result, Err));
+                }
+                Some(_) => continue,
+                None => {}
             }
-            _ => None,
-        };
-        let kind = match action {
-            Action::ReadToEnd { .. } => {
-                // Everything from `pos` on is read by the job itself.
-                self.drop_read_ahead();
-                Kind::ReadToEnd
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
             }
-            _ => Kind::Other,
-        };
-        self.launch(cx, kind, action, cursor);
+            // `None`: done, and applied by someone else (cannot happen with `&mut` access).
+            let Some(action) = action.take() else {
+                return Poll::Ready(Ok(()));
+            };
+            let cursor = match action {
+                Action::Nothing => self.pos,
+                Action::SetLen(_) => {
+                    self.drop_read_ahead();
+                    None
+                }
+                _ => None,
+            };
+            self.launch(cx, Kind::Other, action, cursor);
+        }
     }
 
-    /// Waits for the job [`start`](Self::start) launched and returns its outcome.
-    pub(super) fn poll_own(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Outcome>> {
-        let Some((kind, result)) = ready!(self.poll_busy(cx)) else {
-            // Already applied by someone else (cannot happen with `&mut` access).
-            return Poll::Ready(Ok(Outcome::Nothing));
-        };
-        debug_assert!(matches!(kind, Kind::Other | Kind::ReadToEnd));
-        if let Some(err) = self.write_err.take() {
-            return Poll::Ready(Err(err));
-        }
-        if let (Kind::ReadToEnd, Ok(Outcome::Data(data))) = (kind, &result) {
-            if let Some(pos) = self.pos {
-                self.pos = Some(pos + data.len() as u64);
+    /// Everything from the position to the end of the file, in one hand-off, or none when the
+    /// read-ahead holds it all. A call dropped while its job runs consumed nothing: the bytes
+    /// stay buffered for the next read.
+    pub(super) fn poll_read_to_end(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Vec<u8>>> {
+        loop {
+            if let Some(data) = self.take_to_eof() {
+                return Poll::Ready(Ok(data));
             }
+            match ready!(self.poll_busy(cx)) {
+                Some(Finished::ReadToEnd(result)) => {
+                    if let Some(err) = self.write_err.take() {
+                        return Poll::Ready(Err(err));
+                    }
+                    // Read by this job: current, whatever was written since.
+                    return Poll::Ready(result.map(|()| self.take_buffered()));
+                }
+                Some(_) => continue,
+                None => {}
+            }
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            // Everything from `pos` on is read by the job itself.
+            self.drop_read_ahead();
+            let action = Action::ReadToEnd { buf: Vec::new() };
+            self.launch(cx, Kind::ReadToEnd, action, self.pos);
         }
-        Poll::Ready(result)
+    }
+
+    /// A duplicate of the descriptor, after the buffered writes, in one hand-off.
+    pub(super) fn poll_dup(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<fs::File>> {
+        loop {
+            match ready!(self.poll_busy(cx)) {
+                Some(Finished::Dup(result)) => {
+                    return Poll::Ready(self.write_err.take().map_or(result, Err));
+                }
+                Some(_) => continue,
+                None => {}
+            }
+            if let Some(err) = self.write_err.take() {
+                return Poll::Ready(Err(err));
+            }
+            self.launch(cx, Kind::Dup, Action::Dup, self.pos);
+        }
     }
 
     // ---- reading ----
@@ -517,14 +640,14 @@ impl<E: Executor> Core<E> {
                 self.recycle(drained);
                 continue;
             }
-            if let Some((kind, result)) = ready!(self.poll_busy(cx)) {
-                if kind == Kind::Read {
-                    match result {
-                        // The end of the file, or an error reading.
-                        Ok(Outcome::Filled(0)) => return Poll::Ready(Ok(&[])),
-                        Err(err) if self.write_err.is_none() => return Poll::Ready(Err(err)),
-                        _ => {}
+            if let Some(finished) = ready!(self.poll_busy(cx)) {
+                match finished {
+                    // The end of the file, or an error reading.
+                    Finished::Read(Ok(0)) => return Poll::Ready(Ok(&[])),
+                    Finished::Read(Err(err)) if self.write_err.is_none() => {
+                        return Poll::Ready(Err(err))
                     }
+                    _ => {}
                 }
                 continue;
             }
@@ -586,9 +709,7 @@ impl<E: Executor> Core<E> {
     pub(super) fn consume(&mut self, amt: usize) {
         let amt = amt.min(self.rbuf.len() - self.rpos);
         self.rpos += amt;
-        if let Some(pos) = &mut self.pos {
-            *pos += amt as u64;
-        }
+        self.advance(amt);
         if self.rpos == self.rbuf.len() && self.rbuf.capacity() > self.keep_limit() {
             // A caller's read larger than the fixed buffer: what it needed is delivered.
             let used = mem::take(&mut self.rbuf);

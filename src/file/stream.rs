@@ -7,7 +7,6 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
-use super::job::{Action, Outcome};
 use super::File;
 use crate::error::Operation;
 use crate::executor::Executor;
@@ -43,13 +42,7 @@ impl<E: Executor> File<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let data = match self.core.take_to_eof() {
-            Some(data) => data,
-            None => match self.hop(Action::ReadToEnd { buf: Vec::new() }).await? {
-                Outcome::Data(data) => data,
-                _ => unreachable!("read_to_end yields data"),
-            },
-        };
+        let data = std::future::poll_fn(|cx| self.core.poll_read_to_end(cx)).await?;
         let n = data.len();
         if buf.is_empty() {
             *buf = data;
@@ -114,34 +107,55 @@ impl<E: Executor> AsyncRead for File<E> {
     }
 }
 
-impl<E: Executor> AsyncBufRead for File<E> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.get_mut().core.poll_fill_buf(cx, 0)
-    }
+/// The `AsyncBufRead` and `AsyncWrite` of futures-io and of tokio for [`File`]: the same calls
+/// into the machine, under the same names but for the last write method's (`poll_close`,
+/// `poll_shutdown`), whose docs are `$close_doc`.
+macro_rules! buffered_and_write_traits {
+    ($(#[$attr:meta])* $buf_read:path, $write:path, $(#[$close_doc:meta])* $close:ident) => {
+        $(#[$attr])*
+        impl<E: Executor> $buf_read for File<E> {
+            fn poll_fill_buf(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<io::Result<&[u8]>> {
+                self.get_mut().core.poll_fill_buf(cx, 0)
+            }
 
-    fn consume(mut self: Pin<&mut Self>, amt: usize) {
-        self.core.consume(amt);
-    }
+            fn consume(mut self: Pin<&mut Self>, amt: usize) {
+                self.core.consume(amt);
+            }
+        }
+
+        $(#[$attr])*
+        impl<E: Executor> $write for File<E> {
+            fn poll_write(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.core.poll_write(cx, buf)
+            }
+
+            fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.core.poll_flush(cx)
+            }
+
+            $(#[$close_doc])*
+            fn $close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.core.poll_flush(cx)
+            }
+        }
+    };
 }
+#[cfg(feature = "tokio")]
+pub(super) use buffered_and_write_traits;
 
-impl<E: Executor> AsyncWrite for File<E> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-
+buffered_and_write_traits!(
+    AsyncBufRead,
+    AsyncWrite,
     /// Flushes; the descriptor closes when the `File` is dropped (see [`File::close`]).
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-}
+    poll_close
+);
 
 impl<E: Executor> AsyncSeek for File<E> {
     fn poll_seek(

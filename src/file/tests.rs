@@ -87,15 +87,18 @@ impl Harness {
         }
     }
 
+    /// Starts a read that needs a hand-off: pending, with its job queued.
+    fn read_pends<E: crate::Executor>(&self, file: &mut File<E>, buf: &mut [u8]) {
+        assert!(Pin::new(file).poll_read(&mut self.cx(), buf).is_pending());
+    }
+
     /// Reads through exactly one job: pending, the job runs and wakes, then the bytes.
     fn read_through_one_job<E: crate::Executor>(
         &self,
         file: &mut File<E>,
         buf: &mut [u8],
     ) -> usize {
-        assert!(Pin::new(&mut *file)
-            .poll_read(&mut self.cx(), buf)
-            .is_pending());
+        self.read_pends(file, buf);
         self.run_one();
         match Pin::new(file).poll_read(&mut self.cx(), buf) {
             Poll::Ready(Ok(n)) => n,
@@ -135,6 +138,14 @@ fn numbered(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i % 251) as u8).collect()
 }
 
+/// A file of [`numbered`] bytes opened for reading and writing, and its content.
+fn numbered_file(n: usize) -> (Harness, File<ManualExecutor>, Vec<u8>) {
+    let content = numbered(n);
+    let h = Harness::new(&content);
+    let file = h.open(&read_write());
+    (h, file, content)
+}
+
 /// Reads `n` bytes that must be buffered already: ready without running any job (a
 /// prefetch of what follows may be queued meanwhile).
 fn read_buffered(h: &Harness, file: &mut File<ManualExecutor>, n: usize) -> Vec<u8> {
@@ -164,9 +175,7 @@ fn open_reads_the_head_of_a_regular_file() {
         .open(&h.path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"de"))
         .unwrap();
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
+    h.read_pends(&mut file, &mut buf);
     h.run_one();
     match Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf) {
         Poll::Ready(Ok(2)) => assert_eq!(&buf[..2], b"de"),
@@ -176,17 +185,13 @@ fn open_reads_the_head_of_a_regular_file() {
 
 #[test]
 fn read_then_cancel_then_read() {
-    let content = numbered(20_000);
-    let h = Harness::new(&content);
-    let mut file = h.open(&read_write());
+    let (h, mut file, content) = numbered_file(20_000);
     // The first 8 KiB came with the open.
     assert_eq!(read_buffered(&h, &mut file, 8192), content[..8192]);
 
     // The next read goes pending with its job queued; the caller gives up on it.
     let mut buf = [0; 4];
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
+    h.read_pends(&mut file, &mut buf);
     assert_eq!(h.exec.pending(), 1);
 
     // The job finishes on the pool without a reader.
@@ -204,14 +209,10 @@ fn read_then_cancel_then_read() {
 
 #[test]
 fn pending_read_is_woken_and_completes() {
-    let content = numbered(10_000);
-    let h = Harness::new(&content);
-    let mut file = h.open(&read_write());
+    let (h, mut file, content) = numbered_file(10_000);
     read_buffered(&h, &mut file, 8192);
     let mut buf = [0; 4096];
-    assert!(Pin::new(&mut file)
-        .poll_read(&mut h.cx(), &mut buf)
-        .is_pending());
+    h.read_pends(&mut file, &mut buf);
     h.run_one();
     match Pin::new(&mut file).poll_read(&mut h.cx(), &mut buf) {
         Poll::Ready(Ok(n)) => {
@@ -270,9 +271,7 @@ fn seek_within_buffered_read_data_needs_no_hand_off() {
 
 #[test]
 fn seek_to_a_known_position_is_folded_into_the_next_read() {
-    let content = numbered(20_000);
-    let h = Harness::new(&content);
-    let mut file = h.open(&read_write());
+    let (h, mut file, content) = numbered_file(20_000);
     // Outside any buffer, but the target is known: no hand-off for the seek itself.
     assert_eq!(h.seek_now(&mut file, SeekFrom::Start(15_000)), 15_000);
     assert_eq!(h.exec.pending(), 0);
@@ -399,4 +398,27 @@ fn drop_does_a_queued_length_change_whose_future_was_dropped() {
     assert_eq!(h.on_disk(), b"0123456789");
     drop(file);
     assert_eq!(h.on_disk(), b"012");
+}
+
+#[test]
+fn a_dropped_read_to_end_leaves_its_bytes_buffered() {
+    let (h, mut file, content) = numbered_file(20_000);
+    assert_eq!(read_buffered(&h, &mut file, 100), content[..100]);
+    {
+        // The caller gives up once the job is queued; the job then runs without it.
+        let mut rest = Vec::new();
+        let mut read = pin!(file.read_to_end(&mut rest));
+        assert!(read.as_mut().poll(&mut h.cx()).is_pending());
+    }
+    h.run_one();
+    // Nothing was consumed: the bytes it read are the next read's, with no hand-off.
+    assert_eq!(read_buffered(&h, &mut file, 5_000), content[100..5_100]);
+    // The rest comes out of the buffer too, and then the end of the file, once.
+    let mut rest = Vec::new();
+    match pin!(file.read_to_end(&mut rest)).poll(&mut h.cx()) {
+        Poll::Ready(Ok(n)) => assert_eq!(n, 14_900),
+        other => panic!("the rest should be buffered: {other:?}"),
+    }
+    assert_eq!(rest, content[5_100..]);
+    assert_eq!(h.exec.pending(), 0);
 }

@@ -48,7 +48,7 @@ impl<E: Executor> File<E> {
     #[doc(alias = "utime")]
     #[doc(alias = "futimens")]
     pub async fn set_times(&mut self, times: FileTimes) -> io::Result<()> {
-        self.hop(Action::SetTimes(times)).await.map(drop)
+        self.hop(Action::SetTimes(times)).await
     }
 
     /// Writes buffered data, then sets the file's modification time, as

@@ -39,35 +39,13 @@ impl<E: Executor> ::tokio::io::AsyncRead for File<E> {
     }
 }
 
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-impl<E: Executor> ::tokio::io::AsyncBufRead for File<E> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.get_mut().core.poll_fill_buf(cx, 0)
-    }
-
-    fn consume(mut self: Pin<&mut Self>, amt: usize) {
-        self.core.consume(amt);
-    }
-}
-
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-impl<E: Executor> ::tokio::io::AsyncWrite for File<E> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.core.poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.core.poll_flush(cx)
-    }
-}
+super::stream::buffered_and_write_traits!(
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    ::tokio::io::AsyncBufRead,
+    ::tokio::io::AsyncWrite,
+    /// Flushes; the descriptor closes when the `File` is dropped (see [`File::close`]).
+    poll_shutdown
+);
 
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 impl<E: Executor> ::tokio::io::AsyncSeek for File<E> {

@@ -4,8 +4,8 @@ use std::io::{self, SeekFrom};
 use std::mem;
 use std::task::{ready, Context, Poll};
 
-use super::super::job::{Action, Outcome};
-use super::{Buffering, Core, Kind, READ_START};
+use super::super::job::Action;
+use super::{Buffering, Core, Finished, Kind, READ_START};
 use crate::error::Operation;
 use crate::executor::Executor;
 
@@ -22,15 +22,10 @@ impl<E: Executor> Core<E> {
                 let mine = busy.kind == Kind::Seek(to);
                 let needed = mine || !matches!(busy.kind, Kind::Prefetch { .. });
                 if needed {
-                    let (kind, result) = ready!(self.poll_busy(cx)).expect("a job is in flight");
-                    if kind == Kind::Seek(to) {
-                        if let Some(err) = self.write_err.take() {
-                            return Poll::Ready(Err(err));
+                    if let Some(Finished::Sought(target, result)) = ready!(self.poll_busy(cx)) {
+                        if target == to {
+                            return Poll::Ready(self.write_err.take().map_or(result, Err));
                         }
-                        return Poll::Ready(result.map(|outcome| match outcome {
-                            Outcome::Pos(pos) => pos,
-                            _ => unreachable!("a seek job yields a position"),
-                        }));
                     }
                     continue;
                 }
@@ -130,22 +125,7 @@ impl<E: Executor> Core<E> {
     pub(in crate::file) fn take_read_ahead(&mut self) -> Vec<u8> {
         debug_assert!(self.busy.is_none());
         self.drop_stale();
-        let mut data = mem::take(&mut self.rbuf);
-        if self.rpos > 0 {
-            data.drain(..self.rpos);
-        }
-        data.append(&mut self.ahead);
-        self.rpos = 0;
-        self.eof = false;
-        data
-    }
-
-    /// Moves the position past `n` bytes read at it without the buffer (`pread`, which
-    /// leaves the OS cursor where it was).
-    pub(in crate::file) fn advance(&mut self, n: usize) {
-        if let Some(pos) = &mut self.pos {
-            *pos += n as u64;
-        }
+        self.drain_read_ahead()
     }
 
     /// Takes back bytes read at the position, as read-ahead; `version` is when they were

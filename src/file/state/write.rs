@@ -8,8 +8,8 @@ use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 
-use super::super::job::{Action, Outcome};
-use super::{not_writable, Core, Kind, MAX_CHUNK};
+use super::super::job::Action;
+use super::{not_writable, Core, Finished, Kind, MAX_CHUNK};
 use crate::error::Operation;
 use crate::executor::Executor;
 
@@ -130,14 +130,9 @@ impl<E: Executor> Core<E> {
                 &self.busy,
                 Some(b) if b.kind == me && b.sent.as_deref() == Some(chunk)
             );
-            if let Some((_, result)) = ready!(self.poll_busy(cx)) {
-                if mine {
-                    return Poll::Ready(match (self.write_err.take(), result) {
-                        (Some(err), _) => Err(err),
-                        (None, Ok(Outcome::Written(n))) => Ok(n),
-                        (None, Ok(_)) => Ok(0),
-                        (None, Err(err)) => Err(err),
-                    });
+            if let Some(finished) = ready!(self.poll_busy(cx)) {
+                if let (true, Finished::Wrote(result)) = (mine, finished) {
+                    return Poll::Ready(self.write_err.take().map_or(result, Err));
                 }
                 continue;
             }
