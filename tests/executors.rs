@@ -15,7 +15,7 @@ use aiofiles::{Blocking, Executor, Inline, Limit, Linger};
 use futures::future::try_join_all;
 use futures::FutureExt as _;
 
-use common::{Closable, Lossy, ThreadPerJob, TIMEOUT};
+use common::{Closable, Lossy, ThreadPerJob};
 
 /// The contract every executor keeps. Each function takes the executor under test and panics
 /// on the first difference from the expected values.
@@ -681,7 +681,7 @@ mod tokio_executor {
 
     #[test]
     fn work_runs_on_the_runtime_blocking_pool_from_outside_it() {
-        common::within(TIMEOUT, || {
+        common::within(common::TIMEOUT, || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .thread_name("aiofiles-test-rt")

@@ -12,7 +12,7 @@ use std::task::Poll;
 use aiofiles::executor::Executor;
 use aiofiles::testing::ManualExecutor;
 use aiofiles::{fs, os, Blocking, File, Inline, Limit, OpenOptions};
-use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, FutureExt, StreamExt};
+use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, StreamExt};
 
 use common::{tempdir, Closable, Lossy, ThreadPerJob, TIMEOUT};
 
@@ -992,9 +992,7 @@ mod tokio_shutdown {
             }
         });
         assert!(started.elapsed() < Duration::from_secs(10));
-        let written = file
-            .write_all(b"buffered when dropped")
-            .now_or_never()
+        let written = futures::FutureExt::now_or_never(file.write_all(b"buffered when dropped"))
             .expect("buffered, or failing at once: never pending");
         if let Err(err) = written {
             assert!(err.to_string().contains("shut down"), "{err}");
