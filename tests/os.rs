@@ -63,7 +63,7 @@ fn assert_names(err: &io::Error, kind: ErrorKind, paths: &[&Path]) {
 // ---------------------------------------------------------------------------------------------
 // stat, statvfs
 
-async fn check_stat<E: Executor>(exec: E) {
+async fn stat_matches_std<E: Executor>(exec: E) {
     let (_dir, root) = tempdir_path();
     let path = root.join("file.txt");
     std::fs::write(&path, b"0123456789").unwrap();
@@ -97,12 +97,6 @@ async fn check_stat<E: Executor>(exec: E) {
     let missing = root.join("missing");
     let err = os::stat(&missing).on(exec).await.unwrap_err();
     assert_names(&err, ErrorKind::NotFound, &[&missing]);
-}
-
-#[test]
-fn stat_matches_std() {
-    run(|| check_stat(Blocking));
-    run(|| check_stat(Inline));
 }
 
 #[test]
@@ -362,7 +356,7 @@ fn replace_over_existing_target() {
 // sendfile
 
 #[cfg(target_os = "linux")]
-async fn check_sendfile<E: Executor>(exec: E) {
+async fn sendfile_file_to_file<E: Executor>(exec: E) {
     let (_dir, root) = tempdir_path();
     std::fs::write(root.join("in"), "0123456789").unwrap();
     let mut input = StdFile::open(root.join("in")).unwrap();
@@ -437,17 +431,10 @@ async fn check_sendfile<E: Executor>(exec: E) {
     assert_eq!(std::fs::read(root.join("whole")).unwrap(), b"0123456789");
 }
 
-#[cfg(target_os = "linux")]
-#[test]
-fn sendfile_file_to_file() {
-    run(|| check_sendfile(Blocking));
-    run(|| check_sendfile(Inline));
-}
-
 // ---------------------------------------------------------------------------------------------
 // os.path predicates
 
-async fn check_predicates<E: Executor>(exec: E) {
+async fn exists_isfile_isdir_islink<E: Executor>(exec: E) {
     let (_dir, root) = tempdir_path();
     let file = root.join("file");
     let dir = root.join("dir");
@@ -497,13 +484,6 @@ async fn check_predicates<E: Executor>(exec: E) {
     let under_file = file.join("child");
     assert!(!ospath::exists(&under_file).on(exec.clone()).await.unwrap());
     assert!(!ospath::isdir(&under_file).on(exec.clone()).await.unwrap());
-}
-
-#[test]
-fn exists_isfile_isdir_islink() {
-    run(|| check_predicates(Blocking));
-    run(|| check_predicates(Inline));
-    run(|| check_predicates(Limit::new(Blocking, 1)));
 }
 
 #[test]
@@ -789,7 +769,7 @@ fn symlink_and_readlink() {
 // ---------------------------------------------------------------------------------------------
 // listdir, scandir
 
-async fn check_listdir<E: Executor>(exec: E) {
+async fn listdir<E: Executor>(exec: E) {
     let (_dir, root) = tempdir_path();
     let dir = root.join("dir");
     std::fs::create_dir(&dir).unwrap();
@@ -829,12 +809,6 @@ async fn check_listdir<E: Executor>(exec: E) {
     assert_names(&err, ErrorKind::NotADirectory, &[&file]);
 }
 
-#[test]
-fn listdir() {
-    run(|| check_listdir(Blocking));
-    run(|| check_listdir(Inline));
-}
-
 /// The (name, kind) pairs of a `scandir` listing, sorted.
 async fn scan<E: Executor>(dir: &Path, exec: E) -> io::Result<Vec<(String, &'static str)>> {
     let entries = os::scandir(dir).on(exec).await?;
@@ -860,7 +834,7 @@ async fn scan<E: Executor>(dir: &Path, exec: E) -> io::Result<Vec<(String, &'sta
     Ok(out)
 }
 
-async fn check_scandir<E: Executor>(exec: E) {
+async fn scandir<E: Executor>(exec: E) {
     let (_dir, root) = tempdir_path();
     let dir = root.join("dir");
     std::fs::create_dir(&dir).unwrap();
@@ -897,12 +871,6 @@ async fn check_scandir<E: Executor>(exec: E) {
     let missing = root.join("missing");
     let err = scan(&missing, exec).await.unwrap_err();
     assert_names(&err, ErrorKind::NotFound, &[&missing]);
-}
-
-#[test]
-fn scandir() {
-    run(|| check_scandir(Blocking));
-    run(|| check_scandir(Inline));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1159,10 +1127,10 @@ async fn core_suite<E: Executor>(exec: E) {
     assert!(ospath::sameopenfile(&file, &file).on(e()).await.unwrap());
 }
 
-matrix! {
-    executors: {
-        on_blocking => Blocking,
-        on_inline => Inline,
+// Every test above that takes an executor, once per executor: `on_blocking::stat_matches_std`
+// and so on.
+on_each_executor!(
+    and {
         on_a_limit_of_one => Limit::new(Blocking, 1),
         on_a_limit_of_two_over_inline => Limit::new(Inline, 2),
         on_a_user_executor => ThreadPerJob,
@@ -1170,9 +1138,15 @@ matrix! {
         on_tokio @ common::tokio_multi_thread => aiofiles::Tokio::current(),
         #[cfg(feature = "async-std")]
         on_async_std @ common::async_std_block_on => aiofiles::AsyncStd,
-    },
-    tests: { core_suite },
-}
+    };
+    stat_matches_std,
+    #[cfg(target_os = "linux")]
+    sendfile_file_to_file,
+    exists_isfile_isdir_islink,
+    listdir,
+    scandir,
+    core_suite,
+);
 
 /// Nothing happens until the executor runs the work: the operation waits for it.
 #[test]

@@ -72,7 +72,7 @@ fn pattern(len: usize) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 // TemporaryFile: tempfile()
 
-async fn check_temporary_file<E: Executor>(exec: E) {
+async fn temporary_file_writes_and_reads_lines<E: Executor>(exec: E) {
     let mut file = tempfile::tempfile().on(exec.clone()).await.unwrap();
     assert_eq!(file.path(), None, "unnamed");
     let lines = ["line one", "line two", "", "line four with ünïcödé"];
@@ -92,13 +92,6 @@ async fn check_temporary_file<E: Executor>(exec: E) {
 }
 
 #[test]
-fn temporary_file_writes_and_reads_lines() {
-    run(|| check_temporary_file(Blocking));
-    run(|| check_temporary_file(Inline));
-    run(|| check_temporary_file(Limit::new(Blocking, 1)));
-}
-
-#[test]
 fn temporary_files_are_distinct() {
     run(|| async {
         let mut a = tempfile::tempfile().await.unwrap();
@@ -113,7 +106,7 @@ fn temporary_files_are_distinct() {
 // ---------------------------------------------------------------------------------------------
 // NamedTemporaryFile: NamedTempFile
 
-async fn check_named_lifecycle<E: Executor>(exec: E) {
+async fn named_temp_file_exists_while_open_and_is_removed_by_close<E: Executor>(exec: E) {
     let mut file = NamedTempFile::new().on(exec.clone()).await.unwrap();
     let path = file.path().to_owned();
     assert!(path.is_absolute());
@@ -140,14 +133,6 @@ async fn check_named_lifecycle<E: Executor>(exec: E) {
     file.write_all(b"!").await.unwrap();
     file.close().await.unwrap();
     assert!(!present(&path), "gone after close");
-}
-
-#[test]
-fn named_temp_file_exists_while_open_and_is_removed_by_close() {
-    run(|| check_named_lifecycle(Blocking));
-    run(|| check_named_lifecycle(Inline));
-    run(|| check_named_lifecycle(Limit::new(Blocking, 2)));
-    run(|| check_named_lifecycle(ThreadPerJob));
 }
 
 #[test]
@@ -741,7 +726,7 @@ fn spooled_max_size_zero_never_rolls_on_its_own() {
     });
 }
 
-async fn check_rollover_on_request<E: Executor>(exec: E) {
+async fn spooled_rollover_on_request<E: Executor>(exec: E) {
     let mut file = SpooledTempFile::new(1000).on(exec);
     file.write_all(b"spooled data").await.unwrap();
     file.seek(SeekFrom::Start(2)).await.unwrap();
@@ -759,14 +744,6 @@ async fn check_rollover_on_request<E: Executor>(exec: E) {
     assert_eq!(read_all(&mut empty).await, b"");
     empty.write_all(b"now on disk").await.unwrap();
     assert_eq!(read_all(&mut empty).await, b"now on disk");
-}
-
-#[test]
-fn spooled_rollover_on_request() {
-    run(|| check_rollover_on_request(Blocking));
-    run(|| check_rollover_on_request(Inline));
-    run(|| check_rollover_on_request(Limit::new(Blocking, 1)));
-    run(|| check_rollover_on_request(ThreadPerJob));
 }
 
 #[test]
@@ -807,7 +784,7 @@ fn builder_spooled() {
 // ---------------------------------------------------------------------------------------------
 // TemporaryDirectory: TempDir
 
-async fn check_tempdir<E: Executor>(exec: E) {
+async fn tempdir_is_removed_by_close<E: Executor>(exec: E) {
     let (_outside, outside) = scratch();
     std::fs::write(outside.join("outside.txt"), "untouched").unwrap();
     let dir = tempfile::tempdir().on(exec.clone()).await.unwrap();
@@ -837,14 +814,6 @@ async fn check_tempdir<E: Executor>(exec: E) {
         "a symlink inside is not followed"
     );
     drop(named);
-}
-
-#[test]
-fn tempdir_is_removed_by_close() {
-    run(|| check_tempdir(Blocking));
-    run(|| check_tempdir(Inline));
-    run(|| check_tempdir(Limit::new(Blocking, 1)));
-    run(|| check_tempdir(ThreadPerJob));
 }
 
 #[test]
@@ -923,3 +892,21 @@ fn tempdir_close_reports_errors() {
         );
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// The executor matrix
+//
+// Every test above that takes an executor, once per executor:
+// `on_blocking::tempdir_is_removed_by_close` and so on.
+
+on_each_executor!(
+    and {
+        on_a_limit_of_one => Limit::new(Blocking, 1),
+        on_a_limit_of_two => Limit::new(Blocking, 2),
+        on_a_user_executor => ThreadPerJob,
+    };
+    temporary_file_writes_and_reads_lines,
+    named_temp_file_exists_while_open_and_is_removed_by_close,
+    spooled_rollover_on_request,
+    tempdir_is_removed_by_close,
+);
