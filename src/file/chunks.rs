@@ -4,16 +4,19 @@
 //! thread, then from there into the caller's slice. A caller that takes owned buffers needs
 //! one copy: each chunk is read by the pool straight into the [`Bytes`] handed out, and two
 //! chunks are read ahead (positional reads, `pread`, at the offsets that follow) while the
-//! caller works on the one it has. Writing is the mirror: [`File::write_owned`] hands the
-//! caller's buffer to the pool as it is.
+//! caller works on the one it has. One job reads them, chunk after chunk, for as long as
+//! fewer than two wait: a caller that keeps up costs no hand-off per chunk, only a wake-up
+//! when it waits (a hand-off per chunk cost two wake-ups, one of them on the pool side).
+//! Writing is the mirror: [`File::write_owned`] hands the caller's buffer to the pool as it
+//! is.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{ready, Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_core::{FusedStream, Stream};
@@ -157,14 +160,80 @@ impl<E: Executor> File<E> {
     }
 }
 
-/// A chunk read at `offset`, in flight.
-struct Ahead<E: Executor> {
+/// A chunk the reading job read at `offset`.
+struct Read {
     offset: u64,
-    /// [`Shared::version`] when it was asked for.
+    /// [`Shared::version`] when it was read.
     version: u64,
-    op: Pin<Box<Op<ReadAt, E>>>,
-    /// Its bytes, once read, until they are yielded.
-    done: Option<io::Result<Vec<u8>>>,
+    data: io::Result<Vec<u8>>,
+}
+
+/// What a chunked read shares with its reading job.
+struct Queue {
+    /// Chunks read and not yet yielded, in file order.
+    chunks: VecDeque<Read>,
+    /// Where the job reads next.
+    next: u64,
+    /// The stream is gone: the job stops before its next read.
+    stop: bool,
+    /// A short read (the end of the file for now) or an error was queued: nothing is read
+    /// past it until the caller, having had it, asks again, so that what is written
+    /// meanwhile is seen.
+    end: bool,
+    /// The task waiting for a chunk.
+    waker: Option<Waker>,
+}
+
+/// The job of a chunked read: reads chunk after chunk at the positions that follow, as long
+/// as fewer than [`AHEAD`] wait to be yielded, and wakes the stream at each. With a caller
+/// that keeps up, one job reads the whole file, so a chunk costs no hand-off; with a slower
+/// one, it stops when [`AHEAD`] wait, and the stream starts another as it takes them.
+struct ReadAhead {
+    shared: Arc<Shared>,
+    queue: Arc<Mutex<Queue>>,
+    size: usize,
+}
+
+impl Work for ReadAhead {
+    type Output = ();
+
+    fn run(self, _: Private) -> io::Result<()> {
+        loop {
+            let offset = {
+                let mut queue = lock(&self.queue);
+                if queue.stop || queue.end || queue.chunks.len() >= AHEAD {
+                    return Ok(());
+                }
+                let offset = queue.next;
+                queue.next += self.size as u64;
+                offset
+            };
+            let version = self.shared.version();
+            let data = self.shared.read_at(offset, self.size);
+            // A short read is the end of the file for now, an error the end of the stream.
+            let last = !matches!(&data, Ok(data) if data.len() == self.size);
+            let waker = {
+                let mut queue = lock(&self.queue);
+                queue.chunks.push_back(Read {
+                    offset,
+                    version,
+                    data,
+                });
+                queue.end = last;
+                queue.waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            if last {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The state of a chunked read, apart from the file it reads.
@@ -174,9 +243,9 @@ struct Reader<E: Executor> {
     ended: bool,
     /// What the file had read ahead, still to yield: it starts at the position.
     buffered: Bytes,
-    /// Where the next read ahead starts.
-    next: u64,
-    ahead: VecDeque<Ahead<E>>,
+    queue: Arc<Mutex<Queue>>,
+    /// The reading job, in flight.
+    job: Option<Pin<Box<Op<ReadAhead, E>>>>,
 }
 
 impl<E: Executor> Reader<E> {
@@ -184,7 +253,7 @@ impl<E: Executor> Reader<E> {
     fn debug(&self, f: &mut fmt::Formatter<'_>, name: &str, file: &File<E>) -> fmt::Result {
         f.debug_struct(name)
             .field("size", &self.size)
-            .field("ahead", &self.ahead.len())
+            .field("ahead", &lock(&self.queue).chunks.len())
             .field("file", file)
             .finish()
     }
@@ -195,8 +264,14 @@ impl<E: Executor> Reader<E> {
             started: false,
             ended: false,
             buffered: Bytes::new(),
-            next: 0,
-            ahead: VecDeque::new(),
+            queue: Arc::new(Mutex::new(Queue {
+                chunks: VecDeque::new(),
+                next: 0,
+                stop: false,
+                end: false,
+                waker: None,
+            })),
+            job: None,
         }
     }
 
@@ -229,7 +304,7 @@ impl<E: Executor> Reader<E> {
             }
             self.buffered = Bytes::from(buffered);
             if let Some(pos) = core.pos() {
-                self.next = pos + self.buffered.len() as u64;
+                lock(&self.queue).next = pos + self.buffered.len() as u64;
             }
         }
         if !self.buffered.is_empty() {
@@ -237,7 +312,7 @@ impl<E: Executor> Reader<E> {
             core.advance(chunk.len());
             if core.pos().is_some() {
                 // Positional reads go on while the caller has the buffered bytes.
-                self.refill(&core.shared, &core.exec, cx);
+                self.keep_reading(&core.shared, &core.exec, cx);
             }
             return Poll::Ready(Some(Ok(chunk)));
         }
@@ -259,90 +334,123 @@ impl<E: Executor> Reader<E> {
             core.consume(n);
             return Poll::Ready(Some(Ok(chunk)));
         };
-        self.refill(&core.shared, &core.exec, cx);
-        let first = self.ahead.front_mut().expect("refilled");
-        debug_assert_eq!(first.offset, pos);
-        if first.done.is_none() {
-            first.done = Some(ready!(first.op.as_mut().poll(cx)));
-        }
-        let first = self.ahead.pop_front().expect("checked above");
-        let data = match first.done.expect("polled to completion") {
+        let read = loop {
+            let front = {
+                let mut queue = lock(&self.queue);
+                let front = queue.chunks.pop_front();
+                if front.is_none() {
+                    queue.waker = Some(cx.waker().clone());
+                    // Asked again after the end: read on from there.
+                    queue.end = false;
+                }
+                front
+            };
+            if let Some(read) = front {
+                break read;
+            }
+            if self.job.is_none() {
+                self.launch(&core.shared, &core.exec);
+            }
+            self.poll_job(cx);
+            if self.job.is_some() {
+                return Poll::Pending;
+            }
+        };
+        debug_assert_eq!(read.offset, pos);
+        let data = match read.data {
             Ok(data) => data,
             Err(err) => {
                 self.ended = true;
-                self.ahead.clear();
                 return Poll::Ready(Some(Err(err)));
             }
         };
         core.advance(data.len());
         if data.len() < self.size {
-            // The end of the file for now: what was read past it may miss what is written
-            // next, so it is read again, from here, by the next call.
-            self.ahead.clear();
-            self.next = pos + data.len() as u64;
+            // The end of the file for now: the next call reads again from here.
+            lock(&self.queue).next = pos + data.len() as u64;
             if data.is_empty() {
                 self.ended = true;
                 return Poll::Ready(None);
             }
+        } else {
+            self.keep_reading(&core.shared, &core.exec, cx);
         }
-        self.refill(&core.shared, &core.exec, cx);
         Poll::Ready(Some(Ok(Bytes::from(data))))
     }
 
-    /// Keeps `AHEAD` chunks in flight beyond the one the caller waits for.
-    fn refill(&mut self, shared: &Arc<Shared>, exec: &E, cx: &mut Context<'_>) {
-        while self.ahead.len() < AHEAD {
-            let work = ReadAt {
-                shared: Arc::clone(shared),
-                offset: self.next,
-                len: self.size,
-            };
-            let mut ahead = Ahead {
-                offset: self.next,
-                version: shared.version(),
-                op: Box::pin(Op::new(work).on(exec.clone())),
-                done: None,
-            };
+    /// Starts the reading job again if it stopped, unless [`AHEAD`] chunks wait already.
+    fn keep_reading(&mut self, shared: &Arc<Shared>, exec: &E, cx: &mut Context<'_>) {
+        self.poll_job(cx);
+        let stopped = {
+            let queue = lock(&self.queue);
+            queue.end || queue.chunks.len() >= AHEAD
+        };
+        if self.job.is_none() && !stopped {
+            self.launch(shared, exec);
             // Handed over now, so that it runs while the caller works.
-            if let Poll::Ready(done) = ahead.op.as_mut().poll(cx) {
-                ahead.done = Some(done);
-            }
-            self.next += self.size as u64;
-            self.ahead.push_back(ahead);
+            self.poll_job(cx);
         }
+    }
+
+    /// Polls the job in flight: once done, it is gone. One the executor lost leaves its error
+    /// in the queue, after the chunks it read.
+    fn poll_job(&mut self, cx: &mut Context<'_>) {
+        let Some(job) = &mut self.job else { return };
+        let Poll::Ready(done) = job.as_mut().poll(cx) else {
+            return;
+        };
+        self.job = None;
+        if let Err(err) = done {
+            let mut queue = lock(&self.queue);
+            let offset = queue.next;
+            queue.chunks.push_back(Read {
+                offset,
+                version: 0,
+                data: Err(err),
+            });
+        }
+    }
+
+    fn launch(&mut self, shared: &Arc<Shared>, exec: &E) {
+        let work = ReadAhead {
+            shared: Arc::clone(shared),
+            queue: Arc::clone(&self.queue),
+            size: self.size,
+        };
+        self.job = Some(Box::pin(Op::new(work).on(exec.clone())));
     }
 
     /// The stream goes away: bytes already read at the position go back to the file.
     fn give_back(&mut self, file: &mut File<E>) {
+        let mut queue = lock(&self.queue);
+        queue.stop = true;
+        let chunks = std::mem::take(&mut queue.chunks);
+        drop(queue);
+        self.job = None;
         if !self.buffered.is_empty() {
             let version = file.core.shared.version();
             file.core
                 .give_back(Vec::from(std::mem::take(&mut self.buffered)), version);
-            self.ahead.clear();
             return;
         }
         let Some(pos) = file.core.pos() else { return };
-        if let Some(first) = self.ahead.pop_front() {
-            if let (Some(Ok(data)), true) = (first.done, first.offset == pos) {
-                file.core.give_back(data, first.version);
+        if let Some(Read {
+            offset,
+            version,
+            data: Ok(data),
+        }) = chunks.into_iter().next()
+        {
+            if offset == pos {
+                file.core.give_back(data, version);
             }
         }
-        self.ahead.clear();
     }
 }
 
-/// Reads up to `len` bytes at `offset` (`pread`): short only at the end of the file.
-struct ReadAt {
-    shared: Arc<Shared>,
-    offset: u64,
-    len: usize,
-}
-
-impl Work for ReadAt {
-    type Output = Vec<u8>;
-
-    fn run(self, _: Private) -> io::Result<Vec<u8>> {
-        self.shared.read_at(self.offset, self.len)
+impl<E: Executor> Drop for Reader<E> {
+    fn drop(&mut self) {
+        // The job reads nothing more for a stream that is gone.
+        lock(&self.queue).stop = true;
     }
 }
 
