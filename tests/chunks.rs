@@ -273,3 +273,57 @@ on_each_executor!(
     write_owned_keeps_order_with_buffered_writes,
     a_cancelled_chunk_consumes_nothing,
 );
+
+/// A `write_owned` made while the previous one is being written goes to the job writing it,
+/// which writes it next: the call returns at once. One more waits until that one is taken.
+/// The job is held mid-write by a FIFO whose reader waits for the test's word.
+#[test]
+fn an_owned_write_made_while_one_is_written_is_taken_by_the_running_job() {
+    const LEN: usize = 1 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    if !common::mkfifo(&fifo) {
+        common::skip(
+            "an_owned_write_made_while_one_is_written_is_taken_by_the_running_job",
+            "no mkfifo here",
+        );
+        return;
+    }
+    let (started, writing) = std::sync::mpsc::channel();
+    let (go, went) = std::sync::mpsc::channel::<()>();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut pipe = std::fs::File::open(&fifo).unwrap();
+            let mut first = [0; 1];
+            std::io::Read::read_exact(&mut pipe, &mut first).unwrap();
+            started.send(()).unwrap();
+            went.recv().unwrap();
+            let mut rest = Vec::new();
+            std::io::Read::read_to_end(&mut pipe, &mut rest).unwrap();
+            [&first[..], &rest].concat()
+        })
+    };
+    let (a, b, c) = (vec![1u8; LEN], vec![2u8; LEN], vec![3u8; LEN]);
+    let expected = [&a[..], &b, &c].concat();
+    common::run(move || async move {
+        let mut file = aiofiles::open(&fifo, "wb").await.unwrap();
+        file.write_owned(a).await.unwrap();
+        // The job runs: it wrote a byte, and is blocked on the full pipe.
+        writing.recv().unwrap();
+        let passed = file.write_owned(b).now_or_never();
+        assert!(
+            matches!(passed, Some(Ok(()))),
+            "handed to the running job at once"
+        );
+        let mut third = Box::pin(file.write_owned(c));
+        assert!(
+            futures::poll!(third.as_mut()).is_pending(),
+            "one buffer waits in the job at most"
+        );
+        go.send(()).unwrap();
+        third.await.unwrap();
+        file.close().await.unwrap();
+    });
+    assert!(reader.join().unwrap() == expected, "in order");
+}

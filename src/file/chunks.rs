@@ -129,9 +129,14 @@ impl<E: Executor> File<E> {
     /// # Errors
     ///
     /// A write error not reported yet (of an earlier write), with the path in the message;
-    /// this write's own error comes out of the next call, as for buffered writes, and its
+    /// this write's own error comes out of a later call, as for buffered writes, and its
     /// unwritten bytes are kept and tried again by the next flush or close. A file not open
     /// for writing fails at once.
+    ///
+    /// A call made while the previous owned write is still in flight hands its buffer to that
+    /// write's job, which writes it next without a hand-off between the two (one buffer waits
+    /// there at most; the call after it waits for the job). So an error of the earlier write
+    /// may come out of the call after next.
     ///
     /// # Cancel safety
     ///

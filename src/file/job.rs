@@ -11,6 +11,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
 
 use bytes::Bytes;
 
@@ -48,6 +49,14 @@ struct Tail {
     /// A job is running on a pool thread: `Some(true)` when it changes the file (writes, a
     /// length, a sync), which a drop then waits for.
     running: Option<bool>,
+    /// The running job writes an owned buffer and nothing after it, and takes one more
+    /// ([`Shared::offer`]) until it finds the slot empty.
+    accepting: bool,
+    /// The next owned buffer, handed to the running job while it writes the last one: the
+    /// writes go on without a hand-off between them.
+    more: Option<Bytes>,
+    /// The caller waiting for `more` to be free.
+    more_waker: Option<Waker>,
 }
 
 /// What a job does: first an optional absolute seek, then the buffered writes, then one
@@ -84,6 +93,7 @@ impl Shared {
     pub(super) fn hand_off(self: &Arc<Self>, pending: Pending) -> Job {
         let mut tail = self.tail();
         debug_assert!(tail.queued.is_none() && tail.running.is_none());
+        tail.accepting = pending.owned.is_some() && matches!(pending.action, Action::Nothing);
         tail.queued = Some(pending);
         Job {
             shared: Arc::clone(self),
@@ -98,6 +108,39 @@ impl Shared {
         Some(pending)
     }
 
+    /// Hands `data` to the job in flight (queued or running), to write after its owned
+    /// buffer, when it takes one more and has none yet. Otherwise gives it back; when the slot is taken, `waker` is woken
+    /// once it is free. Nothing must be buffered to write before `data`.
+    pub(super) fn offer(&self, data: Bytes, waker: &Waker) -> Result<(), Bytes> {
+        let mut tail = self.tail();
+        if !tail.accepting {
+            return Err(data);
+        }
+        if tail.more.is_some() {
+            tail.more_waker = Some(waker.clone());
+            return Err(data);
+        }
+        tail.more = Some(data);
+        Ok(())
+    }
+
+    /// The next buffer offered to the running job, or `None`, after which it takes no more.
+    /// After a failed write (`failed`) it takes what it was offered already and no more, so
+    /// that the error reaches the caller's next call.
+    fn take_more(&self, failed: bool) -> Option<Bytes> {
+        let mut tail = self.tail();
+        let more = tail.more.take();
+        if more.is_none() || failed {
+            tail.accepting = false;
+        }
+        let waker = tail.more_waker.take();
+        drop(tail);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        more
+    }
+
     /// Finishes the work of a file that is gone (dropped, or its `close` future dropped), on
     /// the dropping thread, and then writes `rest` (the bytes it still buffered): a queued job
     /// no pool thread has started is taken back and done here; a running one is waited for
@@ -105,18 +148,32 @@ impl Shared {
     /// process exits right after, and the dropping thread never waits for an executor's queue.
     /// Errors cannot be reported; `close` is how to see them.
     pub(super) fn settle(&self, rest: Option<Pending>) {
-        let queued = {
+        let (queued, more) = {
             let mut tail = self.tail();
             let queued = tail.queued.take();
+            // A queued job's next buffer goes with it; a running job writes its own.
+            let more = match queued {
+                Some(_) => tail.more.take(),
+                None => None,
+            };
+            if queued.is_some() {
+                tail.accepting = false;
+            }
             while matches!(tail.running, Some(changes) if changes || rest.is_some()) {
                 tail = self
                     .finished
                     .wait(tail)
                     .unwrap_or_else(PoisonError::into_inner);
             }
-            queued
+            (queued, more)
         };
-        for pending in queued.into_iter().chain(rest) {
+        let more = more.map(|owned| Pending {
+            seek: None,
+            write: Vec::new(),
+            owned: Some(owned),
+            action: Action::Nothing,
+        });
+        for pending in queued.into_iter().chain(more).chain(rest) {
             pending.run_here(self);
         }
     }
@@ -126,6 +183,8 @@ impl Shared {
         let mut tail = self.tail();
         tail.queued = None;
         tail.running = None;
+        tail.accepting = false;
+        tail.more = None;
     }
 
     /// Records a write (or a length change) through the descriptor: read-ahead filled before
@@ -263,8 +322,17 @@ struct Running<'a>(&'a Shared);
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        self.0.tail().running = None;
+        let mut tail = self.0.tail();
+        tail.running = None;
+        // Only when the job unwinds: a buffer offered and not taken dies with its panic.
+        tail.accepting = false;
+        tail.more = None;
+        let waker = tail.more_waker.take();
+        drop(tail);
         self.0.finished.notify_all();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 
@@ -314,18 +382,20 @@ impl Work for Job {
             write.drain(..written);
             shared.changed();
         }
-        if let Some(owned) = owned {
+        let mut owned = owned;
+        while let Some(buf) = owned {
             // Bytes not written go back with the buffered ones: a failed write loses nothing.
             let written = match write_err {
                 Some(_) => 0,
                 None => {
                     let written;
-                    (written, write_err) = write_out(&shared, &owned);
+                    (written, write_err) = write_out(&shared, &buf);
                     shared.changed();
                     written
                 }
             };
-            write.extend_from_slice(&owned[written..]);
+            write.extend_from_slice(&buf[written..]);
+            owned = shared.take_more(write_err.is_some());
         }
         // Read-ahead this job brings back is as fresh as the descriptor is now.
         let version = shared.version();

@@ -159,6 +159,9 @@ impl<E: Executor> Core<E> {
             if !self.shared.writable {
                 return Poll::Ready(Err(self.shared.error(Operation::Write, not_writable())));
             }
+            if self.pass_to_running(cx, data) {
+                return Poll::Ready(Ok(()));
+            }
             ready!(self.poll_idle(cx))?;
             let data = data.take().expect("checked above");
             if data.is_empty() {
@@ -172,6 +175,36 @@ impl<E: Executor> Core<E> {
             }
         }
         self.poll_idle(cx)
+    }
+
+    /// Hands `data` to the owned write in flight, which writes it next, with no hand-off
+    /// between the two: so a caller that keeps a write in flight keeps the pool thread
+    /// writing. Only with nothing buffered to go first, nothing failed, and not unbuffered
+    /// (whose calls return once written).
+    fn pass_to_running(&mut self, cx: &mut Context<'_>, data: &mut Option<Bytes>) -> bool {
+        let eligible = matches!(&self.busy, Some(b) if b.kind == Kind::Flush)
+            && self.wbuf.is_empty()
+            && self.write_err.is_none()
+            && !self.unbuffered();
+        if !eligible || data.as_ref().is_none_or(Bytes::is_empty) {
+            return false;
+        }
+        let bytes = data.take().expect("checked above");
+        let len = bytes.len();
+        match self.shared.offer(bytes, cx.waker()) {
+            Ok(()) => {
+                if let Some(busy) = &mut self.busy {
+                    busy.writes += len;
+                }
+                self.drop_read_ahead();
+                self.advance_by_write(len);
+                true
+            }
+            Err(bytes) => {
+                *data = Some(bytes);
+                false
+            }
+        }
     }
 
     /// Writes out the buffer and waits for every write in flight.
