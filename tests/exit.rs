@@ -49,7 +49,7 @@ const PROMPT_SLEEP: Duration = Duration::from_secs(2);
 /// How long the drops of all [`PROMPT_FILES`] files may take together.
 const PROMPT_BOUND: Duration = Duration::from_secs(1);
 
-/// The child's scenario: `file <executor> <len> <chunk>` (chunk 0: one `write_all`),
+/// The child's scenario: `file <executor> <len> <writes>` (see [`Writes::word`]),
 /// `tempdir <executor>`, `named <executor>`, `spooled` or `prompt`.
 const SCENARIO_ENV: &str = "AIOFILES_EXIT_SCENARIO";
 /// The directory the child works in (the parent's, for this run).
@@ -85,13 +85,9 @@ fn child_entry() {
         .expect("a numeric seed");
     let words: Vec<&str> = scenario.split(' ').collect();
     match words.as_slice() {
-        ["file", exec, len, chunk] => {
+        ["file", exec, len, writes] => {
             let data = pattern(seed, len.parse().expect("a length"));
-            let chunk = match chunk.parse().expect("a chunk size") {
-                0 => None,
-                n => Some(n),
-            };
-            file_scenario(exec, &dir.join(OUT), &data, chunk);
+            file_scenario(exec, &dir.join(OUT), &data, Writes::parse(writes));
         }
         ["tempdir", exec] => tempdir_scenario(exec, &dir),
         ["named", exec] => named_scenario(exec, &dir, seed),
@@ -120,40 +116,77 @@ fn hold(limit: &Limit<Blocking>, sleep: Duration) -> mpsc::Receiver<()> {
     rx
 }
 
+/// How a scenario writes its data.
+#[derive(Clone, Copy)]
+enum Writes {
+    /// One `write_all`.
+    Whole,
+    /// `write_all`s of this many bytes.
+    Parts(usize),
+    /// `write_owned`s of this many bytes.
+    Owned(usize),
+}
+
+impl Writes {
+    /// The word that names it in a scenario.
+    fn word(self) -> String {
+        match self {
+            Writes::Whole => "whole".into(),
+            Writes::Parts(n) => format!("parts-{n}"),
+            Writes::Owned(n) => format!("owned-{n}"),
+        }
+    }
+
+    fn parse(word: &str) -> Self {
+        let size = |n: &str| n.parse().expect("a size");
+        match word.split_once('-') {
+            None if word == "whole" => Writes::Whole,
+            Some(("parts", n)) => Writes::Parts(size(n)),
+            Some(("owned", n)) => Writes::Owned(size(n)),
+            _ => panic!("unknown way of writing {word:?}"),
+        }
+    }
+}
+
 /// Opens `path` on `exec` for writing (default buffering), saturates `hold_limit` (if given)
-/// with a slow job, writes `data` (in `write_all`s of `chunk` bytes, or in one), and drops
-/// the file unclosed: the file's jobs, if any, queue behind the slow one.
+/// with a slow job, writes `data` as `writes` says, and drops the file unclosed: the file's
+/// jobs, if any, queue behind the slow one.
 async fn write_and_drop<E: Executor>(
     exec: E,
     path: &Path,
     data: &[u8],
-    chunk: Option<usize>,
+    writes: Writes,
     hold_limit: Option<&Limit<Blocking>>,
 ) {
     let mut file = aiofiles::open(path, "w").on(exec).await.expect("open");
     let _sleeper = hold_limit.map(|limit| hold(limit, SLOW));
-    match chunk {
-        None => file.write_all(data).await.expect("write_all"),
-        Some(n) => {
+    match writes {
+        Writes::Whole => file.write_all(data).await.expect("write_all"),
+        Writes::Parts(n) => {
             for part in data.chunks(n) {
                 file.write_all(part).await.expect("write_all");
+            }
+        }
+        Writes::Owned(n) => {
+            for part in data.chunks(n) {
+                file.write_owned(part.to_vec()).await.expect("write_owned");
             }
         }
     }
     drop(file);
 }
 
-fn file_scenario(exec: &str, path: &Path, data: &[u8], chunk: Option<usize>) {
+fn file_scenario(exec: &str, path: &Path, data: &[u8], writes: Writes) {
     match exec {
-        "blocking" => block_on(write_and_drop(Blocking, path, data, chunk, None)),
-        "inline" => block_on(write_and_drop(Inline, path, data, chunk, None)),
+        "blocking" => block_on(write_and_drop(Blocking, path, data, writes, None)),
+        "inline" => block_on(write_and_drop(Inline, path, data, writes, None)),
         "limit" => {
             let limit = Limit::new(Blocking, 1);
             block_on(write_and_drop(
                 limit.clone(),
                 path,
                 data,
-                chunk,
+                writes,
                 Some(&limit),
             ));
         }
@@ -165,7 +198,7 @@ fn file_scenario(exec: &str, path: &Path, data: &[u8], chunk: Option<usize>) {
                 .build()
                 .expect("build a runtime");
             runtime.block_on(async {
-                write_and_drop(aiofiles::Tokio::current(), path, data, chunk, None).await;
+                write_and_drop(aiofiles::Tokio::current(), path, data, writes, None).await;
             });
             drop(runtime);
         }
@@ -490,10 +523,10 @@ fn left_in(dir: &Path) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// A case: a `File` on `exec` gets `len` bytes (in `write_all`s of `chunk` bytes, or one) and
+/// A case: a `File` on `exec` gets `len` bytes (written as `writes` says) and
 /// is dropped unclosed right before the child exits; all `len` bytes must be in the file.
-fn file_case(exec: &str, len: usize, chunk: Option<usize>) {
-    let scenario = format!("file {exec} {len} {}", chunk.unwrap_or(0));
+fn file_case(exec: &str, len: usize, writes: Writes) {
+    let scenario = format!("file {exec} {len} {}", writes.word());
     each_run(&scenario, |i| {
         let dir = run_dir()?;
         let seed = len as u64 * 100 + i as u64;
@@ -547,46 +580,51 @@ fn temp_case(scenario: &str, lists_paths: bool) {
 }
 
 macro_rules! file_cases {
-    ($($(#[$attr:meta])* $name:ident: $exec:literal, $len:expr, $chunk:expr;)*) => {
+    ($($(#[$attr:meta])* $name:ident: $exec:literal, $len:expr, $writes:expr;)*) => {
         $(
             $(#[$attr])*
             #[test]
             fn $name() {
-                file_case($exec, $len, $chunk);
+                file_case($exec, $len, $writes);
             }
         )*
     };
 }
 
 file_cases! {
-    blocking_5_bytes: "blocking", 5, None;
-    blocking_1_000_bytes: "blocking", 1_000, None;
-    blocking_100_000_bytes: "blocking", 100_000, None;
-    blocking_3_000_000_bytes: "blocking", 3_000_000, None;
-    blocking_1_500_000_bytes_in_100_byte_writes: "blocking", 1_500_000, Some(100);
+    blocking_5_bytes: "blocking", 5, Writes::Whole;
+    blocking_1_000_bytes: "blocking", 1_000, Writes::Whole;
+    blocking_100_000_bytes: "blocking", 100_000, Writes::Whole;
+    blocking_3_000_000_bytes: "blocking", 3_000_000, Writes::Whole;
+    blocking_1_500_000_bytes_in_100_byte_writes: "blocking", 1_500_000, Writes::Parts(100);
+    blocking_3_000_000_bytes_in_owned_writes_of_256_kib: "blocking", 3_000_000, Writes::Owned(256 * 1024);
 
-    inline_5_bytes: "inline", 5, None;
-    inline_1_000_bytes: "inline", 1_000, None;
-    inline_100_000_bytes: "inline", 100_000, None;
-    inline_3_000_000_bytes: "inline", 3_000_000, None;
-    inline_1_500_000_bytes_in_100_byte_writes: "inline", 1_500_000, Some(100);
+    inline_5_bytes: "inline", 5, Writes::Whole;
+    inline_1_000_bytes: "inline", 1_000, Writes::Whole;
+    inline_100_000_bytes: "inline", 100_000, Writes::Whole;
+    inline_3_000_000_bytes: "inline", 3_000_000, Writes::Whole;
+    inline_1_500_000_bytes_in_100_byte_writes: "inline", 1_500_000, Writes::Parts(100);
+    inline_3_000_000_bytes_in_owned_writes_of_256_kib: "inline", 3_000_000, Writes::Owned(256 * 1024);
 
-    saturated_limit_5_bytes: "limit", 5, None;
-    saturated_limit_1_000_bytes: "limit", 1_000, None;
-    saturated_limit_100_000_bytes: "limit", 100_000, None;
-    saturated_limit_3_000_000_bytes: "limit", 3_000_000, None;
-    saturated_limit_1_500_000_bytes_in_100_byte_writes: "limit", 1_500_000, Some(100);
+    saturated_limit_5_bytes: "limit", 5, Writes::Whole;
+    saturated_limit_1_000_bytes: "limit", 1_000, Writes::Whole;
+    saturated_limit_100_000_bytes: "limit", 100_000, Writes::Whole;
+    saturated_limit_3_000_000_bytes: "limit", 3_000_000, Writes::Whole;
+    saturated_limit_1_500_000_bytes_in_100_byte_writes: "limit", 1_500_000, Writes::Parts(100);
+    saturated_limit_3_000_000_bytes_in_owned_writes_of_256_kib: "limit", 3_000_000, Writes::Owned(256 * 1024);
 
     #[cfg(feature = "tokio")]
-    tokio_5_bytes: "tokio", 5, None;
+    tokio_5_bytes: "tokio", 5, Writes::Whole;
     #[cfg(feature = "tokio")]
-    tokio_1_000_bytes: "tokio", 1_000, None;
+    tokio_1_000_bytes: "tokio", 1_000, Writes::Whole;
     #[cfg(feature = "tokio")]
-    tokio_100_000_bytes: "tokio", 100_000, None;
+    tokio_100_000_bytes: "tokio", 100_000, Writes::Whole;
     #[cfg(feature = "tokio")]
-    tokio_3_000_000_bytes: "tokio", 3_000_000, None;
+    tokio_3_000_000_bytes: "tokio", 3_000_000, Writes::Whole;
     #[cfg(feature = "tokio")]
-    tokio_1_500_000_bytes_in_100_byte_writes: "tokio", 1_500_000, Some(100);
+    tokio_1_500_000_bytes_in_100_byte_writes: "tokio", 1_500_000, Writes::Parts(100);
+    #[cfg(feature = "tokio")]
+    tokio_3_000_000_bytes_in_owned_writes_of_256_kib: "tokio", 3_000_000, Writes::Owned(256 * 1024);
 }
 
 #[test]
