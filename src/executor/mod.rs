@@ -68,6 +68,7 @@ pub use self::limit::Limit;
 pub use self::linger::{Linger, LingerTask};
 pub(crate) use self::op::Private;
 pub use self::op::{unblock, Op, Work};
+pub(crate) use self::remote::{remote_executor, remote_task_lost_as, LOST};
 pub use self::remote::{remote_task, Completer, RemoteTask};
 
 #[cfg(feature = "async-std")]
