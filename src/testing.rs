@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::executor::{remote_task, Executor, RemoteTask};
+use crate::executor::remote_executor;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -138,20 +138,9 @@ impl ManualExecutor {
     }
 }
 
-impl Executor for ManualExecutor {
-    type Task<T: Send + 'static> = RemoteTask<T>;
-
-    fn spawn_blocking<F, T>(&self, work: F) -> RemoteTask<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        let (completer, task) = remote_task();
-        self.lock()
-            .push_back(Box::new(move || completer.complete(work)));
-        task
-    }
-}
+remote_executor!(ManualExecutor, |this, job| this
+    .lock()
+    .push_back(Box::new(job)));
 
 impl fmt::Debug for ManualExecutor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -3,16 +3,17 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 
 use cap_std::fs::{FileType, Metadata};
+#[cfg(doc)]
 use futures_core::Stream;
 
 use crate::error::Context as _;
 use crate::error::Operation;
-use crate::executor::batch::{awaitable_stream, batched_stream, Batched, Source};
+use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor, Op};
+use crate::fs::Listed;
 
 /// Entries fetched per hand-off.
 const BATCH: usize = 64;
@@ -113,9 +114,6 @@ impl Source for Listing {
     }
 }
 
-// `E` is never pinned: the stream only ever hands out clones of it.
-impl<E: Executor> Unpin for ReadDir<E> {}
-
 impl<E: Executor> ReadDir<E> {
     /// The listing of `path` beneath `root`, not opened yet: the stream of
     /// [`Dir::read_dir`](super::Dir::read_dir).
@@ -161,6 +159,11 @@ impl<E: Executor> ReadDir<E> {
             listing: self.listing.on("ReadDir::on", "listing", exec),
         }
     }
+}
+
+batched_stream! {
+    ReadDir => DirEntry<E>, listing;
+    Debug { path: path };
 
     /// The executor batches are fetched on, the listing [`Dir`](super::Dir)'s.
     ///
@@ -175,9 +178,7 @@ impl<E: Executor> ReadDir<E> {
     /// assert_eq!(*root.read_dir(".").await?.executor(), Inline);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn executor(&self) -> &E {
-        self.listing.executor()
-    }
+    fn executor;
 
     /// The next entry, or `None` at the end: the same as `StreamExt::next` without the import,
     /// in the shape of `tokio::fs::ReadDir::next_entry`.
@@ -204,38 +205,8 @@ impl<E: Executor> ReadDir<E> {
     /// assert!(entries.next_entry().await?.is_none());
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry<E>>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
-            .await
-            .transpose()
-    }
-}
+    async fn next_entry;
 
-batched_stream!(ReadDir => DirEntry<E>, listing, |this, raw, exec| raw.map(|raw| {
-    let name = raw.entry.file_name();
-    let path = match this.prefixed {
-        true => this.path.join(&name),
-        false => PathBuf::from(name),
-    };
-    DirEntry {
-        entry: Arc::new(raw.entry),
-        path,
-        file_type: raw.file_type,
-        exec: exec.clone(),
-    }
-}));
-
-impl<E: Executor> fmt::Debug for ReadDir<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.listing
-            .fields(f.debug_struct("ReadDir").field("path", &self.path))
-            .finish()
-    }
-}
-
-awaitable_stream!(
-    ReadDir,
-    listing,
     /// Awaiting a [`ReadDir`]: opens the directory beneath its [`Dir`](super::Dir) and
     /// fetches the first batch.
     ///
@@ -263,8 +234,24 @@ awaitable_stream!(
     /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    ReadDirFuture
-);
+    future ReadDirFuture;
+
+    |this, raw, exec| raw.map(|raw| {
+        let name = raw.entry.file_name();
+        let path = match this.prefixed {
+            true => this.path.join(&name),
+            false => PathBuf::from(name),
+        };
+        DirEntry {
+            entry: Arc::new(raw.entry),
+            listed: Listed {
+                path,
+                file_type: raw.file_type,
+                exec: exec.clone(),
+            },
+        }
+    })
+}
 
 /// An entry of a directory beneath a [`Dir`](super::Dir), yielded by [`ReadDir`].
 ///
@@ -291,9 +278,7 @@ awaitable_stream!(
 #[cfg_attr(docsrs, doc(cfg(feature = "cap-std")))]
 pub struct DirEntry<E = Blocking> {
     entry: Arc<cap_std::fs::DirEntry>,
-    path: PathBuf,
-    file_type: Option<FileType>,
-    exec: E,
+    listed: Listed<FileType, E>,
 }
 
 impl<E: Executor> DirEntry<E> {
@@ -317,7 +302,7 @@ impl<E: Executor> DirEntry<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn path(&self) -> PathBuf {
-        self.path.clone()
+        self.listed.path.clone()
     }
 
     /// The entry's bare name, without its directory.
@@ -370,7 +355,7 @@ impl<E: Executor> DirEntry<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn file_type(&self) -> io::Result<FileType> {
-        match self.file_type {
+        match self.listed.file_type {
             Some(file_type) => Ok(file_type),
             None => Ok(self.metadata().await?.file_type()),
         }
@@ -404,18 +389,15 @@ impl<E: Executor> DirEntry<E> {
     /// ```
     pub async fn metadata(&self) -> io::Result<Metadata> {
         let entry = Arc::clone(&self.entry);
-        let path = self.path.clone();
+        let path = self.listed.path.clone();
         Op::new(move || entry.metadata().at(Operation::Metadata, &path))
-            .on(self.exec.clone())
+            .on(self.listed.exec.clone())
             .await
     }
 }
 
 impl<E> fmt::Debug for DirEntry<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirEntry")
-            .field("path", &self.path)
-            .field("file_type", &self.file_type)
-            .finish()
+        self.listed.fmt("DirEntry", f)
     }
 }

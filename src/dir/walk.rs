@@ -1,4 +1,3 @@
-use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -113,9 +112,6 @@ pub struct Walk<E: Executor = Blocking> {
     walker: Batched<Walker, E>,
 }
 
-// `E` is never pinned: the stream only ever hands out clones of it.
-impl<E: Executor> Unpin for Walk<E> {}
-
 impl<E: Executor> Walk<E> {
     /// The walk of `rel` beneath `root`, not started: the work of
     /// [`Dir::walk`](super::Dir::walk).
@@ -124,23 +120,6 @@ impl<E: Executor> Walk<E> {
             rel: Arc::from(rel),
             walker: Batched::new(Walker::new(root, rel), exec),
         }
-    }
-
-    /// The executor batches are taken on, the walked [`Dir`](super::Dir)'s.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::{Dir, Inline};
-    ///
-    /// # futures::executor::block_on(async {
-    /// let tmp = tempfile::tempdir()?;
-    /// let root = Dir::open_ambient(tmp.path()).on(Inline).await?;
-    /// assert_eq!(*root.walk(".").executor(), Inline);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn executor(&self) -> &E {
-        self.walker.executor()
     }
 
     /// Yields no entry deeper than `depth`, and does not descend past it: the path given is
@@ -374,13 +353,25 @@ impl<E: Executor> Walk<E> {
     }
 }
 
-// An executor that lost a batch ends the walk: the walk itself went with it.
-batched_stream!(Walk => WalkEntry, walker, |this, entry, exec| entry);
+batched_stream! {
+    Walk => WalkEntry, walker;
+    Debug { path: rel };
 
-impl<E: Executor> fmt::Debug for Walk<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.walker
-            .fields(f.debug_struct("Walk").field("path", &self.rel))
-            .finish()
-    }
+    /// The executor batches are taken on, the walked [`Dir`](super::Dir)'s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::{Dir, Inline};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let tmp = tempfile::tempdir()?;
+    /// let root = Dir::open_ambient(tmp.path()).on(Inline).await?;
+    /// assert_eq!(*root.walk(".").executor(), Inline);
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    fn executor;
+
+    // An executor that lost a batch ends the walk: the walk itself went with it.
+    |this, entry, exec| entry
 }

@@ -1,5 +1,4 @@
-use super::remote::{remote_task_lost_as, RemoteTask};
-use super::Executor;
+use super::remote_executor;
 
 /// Runs work on async-std's blocking pool (`async_std::task::spawn_blocking`). Feature
 /// `async-std`.
@@ -24,21 +23,10 @@ use super::Executor;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AsyncStd;
 
-impl Executor for AsyncStd {
-    type Task<T: Send + 'static> = RemoteTask<T>;
-
-    fn spawn_blocking<F, T>(&self, work: F) -> RemoteTask<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        let (completer, task) =
-            remote_task_lost_as("async-std dropped the work before it could run");
-        // Dropping the JoinHandle detaches: the result travels through `completer`, which also
-        // carries a panic back as itself.
-        drop(async_std::task::spawn_blocking(move || {
-            completer.complete(work)
-        }));
-        task
-    }
-}
+remote_executor!(
+    AsyncStd,
+    "async-std dropped the work before it could run",
+    // Dropping the JoinHandle detaches: the result travels through the job's completer, which
+    // also carries a panic back as itself.
+    |_, job| drop(async_std::task::spawn_blocking(job))
+);

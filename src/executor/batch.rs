@@ -156,7 +156,7 @@ impl<S: Source, E: Executor> Batches<S, E> {
 
 /// The shell of every batched stream (directory listings and walks): the executor its
 /// batches are fetched on, and the batches. Each stream keeps only its source, what it adds
-/// to each item, and its builders; [`batched_stream!`] gives it `Stream` and `FusedStream`.
+/// to each item, and its builders; [`batched_stream!`] gives it the rest.
 pub(crate) struct Batched<S: Source, E: Executor> {
     exec: E,
     batches: Batches<S, E>,
@@ -234,10 +234,41 @@ impl<S: Source, E: Executor> Batched<S, E> {
     }
 }
 
-/// `Stream` and `FusedStream` for `$ty<E>`, whose field `$field` is its [`Batched`] shell:
-/// `|$this, $raw, $exec| $make` turns each item of the source into an `io::Result<$item>`.
+/// The shell's side of every batched stream `$ty<E>`, whose field `$field` is its [`Batched`]
+/// shell: `Unpin`, `executor()` (with the docs given), `Stream`, `FusedStream`, and `Debug`
+/// (the struct's name, the fields named in `Debug { name: field, .. }` in that order, then
+/// where the shell is). `|$this, $raw, $exec| $make` turns each item of the source into an
+/// `io::Result<$item>`.
+///
+/// With `async fn next_entry; future $future;` (each with its docs), the stream is also
+/// awaitable, as `fs::read_dir`'s is: awaiting it (`$future`) opens the source and fetches the
+/// first batch in one hand-off, and resolves to the stream, or to the error the opening gave
+/// (which the stream itself would yield as its one item); and `next_entry` is the next item,
+/// in the shape of `tokio::fs::ReadDir::next_entry`.
 macro_rules! batched_stream {
-    ($ty:ident => $item:ty, $field:ident, |$this:ident, $raw:ident, $exec:ident| $make:expr) => {
+    (
+        $ty:ident => $item:ty, $field:ident;
+        Debug { $($name:ident: $debug:ident),* $(,)? };
+        $(#[$executor_doc:meta])*
+        fn executor;
+        $(
+            $(#[$next_doc:meta])*
+            async fn next_entry;
+            $(#[$future_doc:meta])*
+            future $future:ident;
+        )?
+        |$this:ident, $raw:ident, $exec:ident| $make:expr $(;)?
+    ) => {
+        // `E` is never pinned: the stream only ever hands out clones of it.
+        impl<E: $crate::executor::Executor> Unpin for $ty<E> {}
+
+        impl<E: $crate::executor::Executor> $ty<E> {
+            $(#[$executor_doc])*
+            pub fn executor(&self) -> &E {
+                self.$field.executor()
+            }
+        }
+
         impl<E: $crate::executor::Executor> futures_core::Stream for $ty<E> {
             type Item = std::io::Result<$item>;
 
@@ -261,48 +292,61 @@ macro_rules! batched_stream {
                 self.$field.is_terminated()
             }
         }
+
+        impl<E: $crate::executor::Executor> std::fmt::Debug for $ty<E> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                #[allow(unused_mut)]
+                let mut debug = f.debug_struct(stringify!($ty));
+                $(debug.field(stringify!($name), &self.$debug);)*
+                self.$field.fields(&mut debug).finish()
+            }
+        }
+
+        $(
+            impl<E: $crate::executor::Executor> $ty<E> {
+                $(#[$next_doc])*
+                pub async fn next_entry(&mut self) -> std::io::Result<Option<$item>> {
+                    std::future::poll_fn(|cx| {
+                        futures_core::Stream::poll_next(std::pin::Pin::new(&mut *self), cx)
+                    })
+                    .await
+                    .transpose()
+                }
+            }
+
+            impl<E: $crate::executor::Executor> std::future::IntoFuture for $ty<E> {
+                type Output = std::io::Result<$ty<E>>;
+                type IntoFuture = $future<E>;
+
+                fn into_future(self) -> $future<E> {
+                    $future { stream: Some(self) }
+                }
+            }
+
+            $(#[$future_doc])*
+            #[must_use = "futures do nothing unless you .await or poll them"]
+            #[derive(Debug)]
+            pub struct $future<E: $crate::executor::Executor = $crate::executor::Blocking> {
+                stream: Option<$ty<E>>,
+            }
+
+            impl<E: $crate::executor::Executor> std::future::Future for $future<E> {
+                type Output = std::io::Result<$ty<E>>;
+
+                fn poll(
+                    mut self: std::pin::Pin<&mut Self>,
+                    cx: &mut std::task::Context<'_>,
+                ) -> std::task::Poll<Self::Output> {
+                    let stream = self.stream.as_mut().expect(concat!(
+                        "`",
+                        stringify!($future),
+                        "` polled after completion"
+                    ));
+                    std::task::ready!(stream.$field.poll_fill(cx))?;
+                    std::task::Poll::Ready(Ok(self.stream.take().expect("checked above")))
+                }
+            }
+        )?
     };
 }
 pub(crate) use batched_stream;
-
-/// Makes `$ty<E>` awaitable, as `fs::read_dir`'s stream is: awaiting it opens the source and
-/// fetches the first batch in one hand-off, and resolves to the stream, or to the error the
-/// opening gave (which the stream itself would yield as its one item). `$future` is the
-/// future's type, with the docs given.
-macro_rules! awaitable_stream {
-    ($ty:ident, $field:ident, $(#[$doc:meta])* $future:ident) => {
-        impl<E: $crate::executor::Executor> std::future::IntoFuture for $ty<E> {
-            type Output = std::io::Result<$ty<E>>;
-            type IntoFuture = $future<E>;
-
-            fn into_future(self) -> $future<E> {
-                $future { stream: Some(self) }
-            }
-        }
-
-        $(#[$doc])*
-        #[must_use = "futures do nothing unless you .await or poll them"]
-        #[derive(Debug)]
-        pub struct $future<E: $crate::executor::Executor = $crate::executor::Blocking> {
-            stream: Option<$ty<E>>,
-        }
-
-        impl<E: $crate::executor::Executor> std::future::Future for $future<E> {
-            type Output = std::io::Result<$ty<E>>;
-
-            fn poll(
-                mut self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<Self::Output> {
-                let stream = self.stream.as_mut().expect(concat!(
-                    "`",
-                    stringify!($future),
-                    "` polled after completion"
-                ));
-                std::task::ready!(stream.$field.poll_fill(cx))?;
-                std::task::Poll::Ready(Ok(self.stream.take().expect("checked above")))
-            }
-        }
-    };
-}
-pub(crate) use awaitable_stream;

@@ -1,7 +1,7 @@
 use std::future::{ready, Ready};
 use std::io;
 
-use super::Executor;
+use super::executor_impl;
 
 /// Runs the work on the polling thread, at once: no hand-off at all.
 ///
@@ -22,15 +22,4 @@ use super::Executor;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Inline;
 
-impl Executor for Inline {
-    type Task<T: Send + 'static> = Ready<io::Result<T>>;
-
-    #[inline]
-    fn spawn_blocking<F, T>(&self, work: F) -> Ready<io::Result<T>>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        ready(Ok(work()))
-    }
-}
+executor_impl!(Inline => Ready<io::Result<T>>, |_, work| ready(Ok(work())));

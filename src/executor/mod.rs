@@ -68,6 +68,7 @@ pub use self::limit::Limit;
 pub use self::linger::{Linger, LingerTask};
 pub(crate) use self::op::Private;
 pub use self::op::{unblock, Op, Work};
+pub(crate) use self::remote::{remote_executor, remote_task_lost_as, LOST};
 pub use self::remote::{remote_task, Completer, RemoteTask};
 
 #[cfg(feature = "async-std")]
@@ -113,3 +114,26 @@ pub trait Executor: Clone + Send + Sync + 'static {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static;
 }
+
+/// The [`Executor`] impl of `$ty`, whose [`Task`](Executor::Task)`<T>` is `$task`:
+/// `|$this, $work| $spawn` hands `$work` (the `F: FnOnce() -> T`) over and makes the task,
+/// `$this` being the executor. Every executor here but the generic [`Limit`] is written with
+/// it (through [`remote_executor!`] for those whose task is a [`RemoteTask`]).
+macro_rules! executor_impl {
+    ($ty:ty => $task:ty, |$this:pat, $work:ident| $spawn:expr) => {
+        impl $crate::executor::Executor for $ty {
+            type Task<T: Send + 'static> = $task;
+
+            #[inline]
+            fn spawn_blocking<F, T>(&self, $work: F) -> $task
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                let $this = self;
+                $spawn
+            }
+        }
+    };
+}
+pub(crate) use executor_impl;

@@ -31,8 +31,11 @@ use crate::error;
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn remote_task<T>() -> (Completer<T>, RemoteTask<T>) {
-    remote_task_lost_as("the executor dropped the work without running it")
+    remote_task_lost_as(LOST)
 }
+
+/// What a [`RemoteTask`] of [`remote_task`] says when its work is lost.
+pub(crate) const LOST: &str = "the executor dropped the work without running it";
 
 /// Like [`remote_task`], with the message the task's error carries when the work is lost.
 pub(crate) fn remote_task_lost_as<T>(lost: &'static str) -> (Completer<T>, RemoteTask<T>) {
@@ -138,3 +141,24 @@ impl<T> fmt::Debug for RemoteTask<T> {
         f.debug_struct("RemoteTask").finish_non_exhaustive()
     }
 }
+
+/// The [`Executor`](super::Executor) impl of `$ty` (by [`executor_impl!`](super::executor_impl)),
+/// a pool that runs each work later on one of its threads, or drops it unrun when it shuts
+/// down (the task then fails with the message `$lost`, [`remote_task`]'s by default). The work
+/// goes to the pool as a job, an `FnOnce() + Send + 'static` that runs it and completes its
+/// [`RemoteTask`] (panic included): `|$this, $job| $submit` hands `$job` to the pool of
+/// `$this` (the executor).
+macro_rules! remote_executor {
+    ($ty:ty, |$this:pat, $job:ident| $submit:expr) => {
+        $crate::executor::remote_executor!($ty, $crate::executor::LOST, |$this, $job| $submit);
+    };
+    ($ty:ty, $lost:expr, |$this:pat, $job:ident| $submit:expr) => {
+        $crate::executor::executor_impl!($ty => $crate::executor::RemoteTask<T>, |$this, work| {
+            let (completer, task) = $crate::executor::remote_task_lost_as($lost);
+            let $job = move || completer.complete(work);
+            $submit;
+            task
+        });
+    };
+}
+pub(crate) use remote_executor;

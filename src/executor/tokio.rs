@@ -1,7 +1,6 @@
 use tokio::runtime::{Handle, TryCurrentError};
 
-use super::remote::{remote_task_lost_as, RemoteTask};
-use super::Executor;
+use super::remote_executor;
 
 /// Runs work on a tokio runtime's blocking pool (`spawn_blocking`). Feature `tokio`.
 ///
@@ -99,18 +98,9 @@ impl Tokio {
     }
 }
 
-impl Executor for Tokio {
-    type Task<T: Send + 'static> = RemoteTask<T>;
-
-    fn spawn_blocking<F, T>(&self, work: F) -> RemoteTask<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        let (completer, task) =
-            remote_task_lost_as("the tokio runtime shut down before the work could run");
-        // Dropping the JoinHandle detaches: the result travels through `completer`.
-        drop(self.handle.spawn_blocking(move || completer.complete(work)));
-        task
-    }
-}
+remote_executor!(
+    Tokio,
+    "the tokio runtime shut down before the work could run",
+    // Dropping the JoinHandle detaches: the result travels through the job's completer.
+    |this, job| drop(this.handle.spawn_blocking(job))
+);

@@ -112,6 +112,21 @@ pub struct OpenOptions {
     mode: Option<Cow<'static, str>>,
 }
 
+/// The access and creation setters of [`OpenOptions`], each with the docs given: `$flag(b)`
+/// sets the flag on the std options, and keeps it for the mode string and for cap-std.
+macro_rules! flag_setters {
+    ($($(#[$doc:meta])* $flag:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $flag(&mut self, $flag: bool) -> &mut Self {
+                self.$flag = $flag;
+                self.std.$flag($flag);
+                self
+            }
+        )*
+    };
+}
+
 impl OpenOptions {
     /// Options with everything off, as [`std::fs::OpenOptions::new`].
     ///
@@ -164,134 +179,112 @@ impl OpenOptions {
         Ok(options)
     }
 
-    /// Opens for reading.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "abc")?;
-    /// let mut file = aiofiles::OpenOptions::new().read(true).open(&path).await?;
-    /// let mut text = String::new();
-    /// file.read_to_string(&mut text).await?;
-    /// assert_eq!(text, "abc");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn read(&mut self, read: bool) -> &mut Self {
-        self.read = read;
-        self.std.read(read);
-        self
-    }
+    flag_setters! {
+        /// Opens for reading.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # futures::executor::block_on(async {
+        /// let dir = tempfile::tempdir()?;
+        /// let path = dir.path().join("a");
+        /// std::fs::write(&path, "abc")?;
+        /// let mut file = aiofiles::OpenOptions::new().read(true).open(&path).await?;
+        /// let mut text = String::new();
+        /// file.read_to_string(&mut text).await?;
+        /// assert_eq!(text, "abc");
+        /// # std::io::Result::Ok(()) }).unwrap();
+        /// ```
+        read;
 
-    /// Opens for writing.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures::AsyncWriteExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "abc")?;
-    /// let mut file = aiofiles::OpenOptions::new().write(true).open(&path).await?;
-    /// file.write_all(b"X").await?;
-    /// file.close().await?;
-    /// assert_eq!(std::fs::read(&path)?, b"Xbc");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn write(&mut self, write: bool) -> &mut Self {
-        self.write = write;
-        self.std.write(write);
-        self
-    }
+        /// Opens for writing.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use futures::AsyncWriteExt;
+        ///
+        /// # futures::executor::block_on(async {
+        /// let dir = tempfile::tempdir()?;
+        /// let path = dir.path().join("a");
+        /// std::fs::write(&path, "abc")?;
+        /// let mut file = aiofiles::OpenOptions::new().write(true).open(&path).await?;
+        /// file.write_all(b"X").await?;
+        /// file.close().await?;
+        /// assert_eq!(std::fs::read(&path)?, b"Xbc");
+        /// # std::io::Result::Ok(()) }).unwrap();
+        /// ```
+        write;
 
-    /// Opens for appending: every write lands at the end of the file, wherever the cursor is.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures::AsyncWriteExt;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "abc")?;
-    /// let mut file = aiofiles::OpenOptions::new().append(true).open(&path).await?;
-    /// file.write_all(b"def").await?;
-    /// file.close().await?;
-    /// assert_eq!(std::fs::read(&path)?, b"abcdef");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn append(&mut self, append: bool) -> &mut Self {
-        self.append = append;
-        self.std.append(append);
-        self
-    }
+        /// Opens for appending: every write lands at the end of the file, wherever the cursor is.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use futures::AsyncWriteExt;
+        ///
+        /// # futures::executor::block_on(async {
+        /// let dir = tempfile::tempdir()?;
+        /// let path = dir.path().join("a");
+        /// std::fs::write(&path, "abc")?;
+        /// let mut file = aiofiles::OpenOptions::new().append(true).open(&path).await?;
+        /// file.write_all(b"def").await?;
+        /// file.close().await?;
+        /// assert_eq!(std::fs::read(&path)?, b"abcdef");
+        /// # std::io::Result::Ok(()) }).unwrap();
+        /// ```
+        append;
 
-    /// Truncates an existing file to 0 bytes when opening it (needs `write`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "abc")?;
-    /// let file = aiofiles::OpenOptions::new().write(true).truncate(true).open(&path).await?;
-    /// file.close().await?;
-    /// assert_eq!(std::fs::read(&path)?, b"");
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn truncate(&mut self, truncate: bool) -> &mut Self {
-        self.truncate = truncate;
-        self.std.truncate(truncate);
-        self
-    }
+        /// Truncates an existing file to 0 bytes when opening it (needs `write`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # futures::executor::block_on(async {
+        /// let dir = tempfile::tempdir()?;
+        /// let path = dir.path().join("a");
+        /// std::fs::write(&path, "abc")?;
+        /// let file = aiofiles::OpenOptions::new().write(true).truncate(true).open(&path).await?;
+        /// file.close().await?;
+        /// assert_eq!(std::fs::read(&path)?, b"");
+        /// # std::io::Result::Ok(()) }).unwrap();
+        /// ```
+        truncate;
 
-    /// Creates the file if it does not exist (needs `write` or `append`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("new");
-    /// aiofiles::OpenOptions::new().write(true).create(true).open(&path).await?;
-    /// assert!(path.exists());
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn create(&mut self, create: bool) -> &mut Self {
-        self.create = create;
-        self.std.create(create);
-        self
-    }
+        /// Creates the file if it does not exist (needs `write` or `append`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # futures::executor::block_on(async {
+        /// let dir = tempfile::tempdir()?;
+        /// let path = dir.path().join("new");
+        /// aiofiles::OpenOptions::new().write(true).create(true).open(&path).await?;
+        /// assert!(path.exists());
+        /// # std::io::Result::Ok(()) }).unwrap();
+        /// ```
+        create;
 
-    /// Creates the file, failing with [`AlreadyExists`](io::ErrorKind::AlreadyExists) if it
-    /// exists (`O_EXCL`; needs `write` or `append`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # futures::executor::block_on(async {
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("a");
-    /// std::fs::write(&path, "")?;
-    /// let err = aiofiles::OpenOptions::new()
-    ///     .write(true)
-    ///     .create_new(true)
-    ///     .open(&path)
-    ///     .await
-    ///     .unwrap_err();
-    /// assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
-    /// # std::io::Result::Ok(()) }).unwrap();
-    /// ```
-    pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.create_new = create_new;
-        self.std.create_new(create_new);
-        self
+        /// Creates the file, failing with [`AlreadyExists`](io::ErrorKind::AlreadyExists) if it
+        /// exists (`O_EXCL`; needs `write` or `append`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # futures::executor::block_on(async {
+        /// let dir = tempfile::tempdir()?;
+        /// let path = dir.path().join("a");
+        /// std::fs::write(&path, "")?;
+        /// let err = aiofiles::OpenOptions::new()
+        ///     .write(true)
+        ///     .create_new(true)
+        ///     .open(&path)
+        ///     .await
+        ///     .unwrap_err();
+        /// assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        /// # std::io::Result::Ok(()) }).unwrap();
+        /// ```
+        create_new;
     }
 
     /// The std options underneath, for the unix extensions of

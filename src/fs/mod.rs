@@ -53,6 +53,8 @@ pub use self::link::symlink;
 pub use self::link::{hard_link, read_link};
 pub use self::metadata::{canonicalize, metadata, set_permissions, symlink_metadata, try_exists};
 pub use self::read::{read, read_to_string};
+#[cfg(feature = "cap-std")]
+pub(crate) use self::read_dir::Listed;
 pub use self::read_dir::{read_dir, DirEntry, ReadDir, ReadDirFuture};
 pub use self::remove::{remove_dir, remove_dir_all, remove_file};
 pub use self::rename::rename;

@@ -4,14 +4,14 @@ use std::fmt;
 use std::fs::{FileType, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 
+#[cfg(doc)]
 use futures_core::Stream;
 
 use crate::error::Context as _;
 use crate::error::Operation;
-use crate::executor::batch::{awaitable_stream, batched_stream, Batched, Source};
+use crate::executor::batch::{batched_stream, Batched, Source};
 use crate::executor::{Blocking, Executor};
 
 /// Entries fetched per hand-off.
@@ -142,9 +142,6 @@ impl Source for Listing {
     }
 }
 
-// `E` is never pinned: the stream only ever hands out clones of it.
-impl<E: Executor> Unpin for ReadDir<E> {}
-
 impl<E: Executor> ReadDir<E> {
     /// Binds the listing to `exec`: every batch is fetched there, and its entries carry it.
     ///
@@ -173,6 +170,11 @@ impl<E: Executor> ReadDir<E> {
             listing: self.listing.on("ReadDir::on", "listing", exec),
         }
     }
+}
+
+batched_stream! {
+    ReadDir => DirEntry<E>, listing;
+    Debug {};
 
     /// The executor batches are fetched on.
     ///
@@ -183,9 +185,7 @@ impl<E: Executor> ReadDir<E> {
     ///
     /// assert_eq!(*aiofiles::fs::read_dir(".").on(Inline).executor(), Inline);
     /// ```
-    pub fn executor(&self) -> &E {
-        self.listing.executor()
-    }
+    fn executor;
 
     /// The next entry, or `None` at the end: the same as [`StreamExt::next`] without the
     /// import, in the shape of `tokio::fs::ReadDir::next_entry`.
@@ -211,28 +211,8 @@ impl<E: Executor> ReadDir<E> {
     /// assert!(entries.next_entry().await?.is_none());
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry<E>>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
-            .await
-            .transpose()
-    }
-}
+    async fn next_entry;
 
-batched_stream!(ReadDir => DirEntry<E>, listing, |this, raw, exec| raw.map(|raw| DirEntry {
-    path: raw.path,
-    file_type: raw.file_type,
-    exec: exec.clone(),
-}));
-
-impl<E: Executor> fmt::Debug for ReadDir<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.listing.fields(&mut f.debug_struct("ReadDir")).finish()
-    }
-}
-
-awaitable_stream!(
-    ReadDir,
-    listing,
     /// Awaiting a [`ReadDir`]: opens the directory and fetches the first batch.
     ///
     /// # Errors
@@ -253,8 +233,16 @@ awaitable_stream!(
     /// assert!(entries.next_entry().await?.is_none());
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    ReadDirFuture
-);
+    future ReadDirFuture;
+
+    |this, raw, exec| raw.map(|raw| DirEntry {
+        listed: Listed {
+            path: raw.path,
+            file_type: raw.file_type,
+            exec: exec.clone(),
+        },
+    })
+}
 
 /// An entry of a directory, yielded by [`ReadDir`]. Async counterpart of
 /// [`std::fs::DirEntry`].
@@ -277,9 +265,26 @@ awaitable_stream!(
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub struct DirEntry<E = Blocking> {
-    path: PathBuf,
-    file_type: Option<FileType>,
-    exec: E,
+    listed: Listed<FileType, E>,
+}
+
+/// What an entry of a listing knows without a hand-off: its path, its file type when the OS
+/// gave it with the listing, and the listing's executor for the calls that need one. The core
+/// of this module's [`DirEntry`] and of `Dir::read_dir`'s, whose `F` is cap-std's file type.
+pub(crate) struct Listed<F, E> {
+    pub(crate) path: PathBuf,
+    pub(crate) file_type: Option<F>,
+    pub(crate) exec: E,
+}
+
+impl<F: fmt::Debug, E> Listed<F, E> {
+    /// The `Debug` of the entry type `name`: its path and file type.
+    pub(crate) fn fmt(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("path", &self.path)
+            .field("file_type", &self.file_type)
+            .finish()
+    }
 }
 
 impl<E: Executor> DirEntry<E> {
@@ -298,7 +303,7 @@ impl<E: Executor> DirEntry<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn path(&self) -> PathBuf {
-        self.path.clone()
+        self.listed.path.clone()
     }
 
     /// The entry's bare name, without its directory.
@@ -316,7 +321,7 @@ impl<E: Executor> DirEntry<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn file_name(&self) -> OsString {
-        self.path.file_name().unwrap_or_default().to_owned()
+        self.listed.path.file_name().unwrap_or_default().to_owned()
     }
 
     /// The entry's file type, without following symlinks.
@@ -345,7 +350,7 @@ impl<E: Executor> DirEntry<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn file_type(&self) -> io::Result<FileType> {
-        match self.file_type {
+        match self.listed.file_type {
             Some(file_type) => Ok(file_type),
             None => Ok(self.metadata().await?.file_type()),
         }
@@ -377,17 +382,14 @@ impl<E: Executor> DirEntry<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn metadata(&self) -> io::Result<Metadata> {
-        super::symlink_metadata(&self.path)
-            .on(self.exec.clone())
+        super::symlink_metadata(&self.listed.path)
+            .on(self.listed.exec.clone())
             .await
     }
 }
 
 impl<E> fmt::Debug for DirEntry<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirEntry")
-            .field("path", &self.path)
-            .field("file_type", &self.file_type)
-            .finish()
+        self.listed.fmt("DirEntry", f)
     }
 }

@@ -1,6 +1,5 @@
 use std::collections::VecDeque;
 use std::ffi::OsStr;
-use std::fmt;
 use std::fs::FileType;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -181,9 +180,6 @@ fn convert(err: walkdir::Error, root: &Path) -> io::Error {
     }
 }
 
-// `E` is never pinned: the stream only ever hands out clones of it.
-impl<E: Executor> Unpin for Walk<E> {}
-
 impl<E: Executor> Walk<E> {
     /// Binds the walk to `exec`: every batch is taken there.
     ///
@@ -212,19 +208,6 @@ impl<E: Executor> Walk<E> {
             root: self.root,
             walking: self.walking.on("Walk::on", "walk", exec),
         }
-    }
-
-    /// The executor batches are taken on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::Inline;
-    ///
-    /// assert_eq!(*aiofiles::fs::walk(".").on(Inline).executor(), Inline);
-    /// ```
-    pub fn executor(&self) -> &E {
-        self.walking.executor()
     }
 
     /// Yields no entry deeper than `depth`, and does not descend past it: `root` is depth 0,
@@ -372,15 +355,23 @@ impl<E: Executor> Walk<E> {
     }
 }
 
-// An executor that lost a batch ends the walk: the walk itself went with it.
-batched_stream!(Walk => WalkEntry, walking, |this, entry, exec| entry);
+batched_stream! {
+    Walk => WalkEntry, walking;
+    Debug { root: root };
 
-impl<E: Executor> fmt::Debug for Walk<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.walking
-            .fields(f.debug_struct("Walk").field("root", &self.root))
-            .finish()
-    }
+    /// The executor batches are taken on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Inline;
+    ///
+    /// assert_eq!(*aiofiles::fs::walk(".").on(Inline).executor(), Inline);
+    /// ```
+    fn executor;
+
+    // An executor that lost a batch ends the walk: the walk itself went with it.
+    |this, entry, exec| entry
 }
 
 /// An entry found by [`walk`]: its path, depth and file type, all known without a hand-off.

@@ -1,6 +1,5 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -238,9 +237,6 @@ impl Source for Cursor {
     }
 }
 
-// `E` is never pinned: the stream only ever hands out clones of it.
-impl<E: Executor> Unpin for Walk<E> {}
-
 impl<E: Executor> Walk<E> {
     /// Binds the walk to `exec`: every batch is listed there.
     ///
@@ -269,19 +265,6 @@ impl<E: Executor> Walk<E> {
             follow_links: self.follow_links,
             cursor: self.cursor.on("Walk::on", "walk", exec),
         }
-    }
-
-    /// The executor batches are listed on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aiofiles::Inline;
-    ///
-    /// assert_eq!(*aiofiles::os::walk(".").on(Inline).executor(), Inline);
-    /// ```
-    pub fn executor(&self) -> &E {
-        self.cursor.executor()
     }
 
     /// Walks into symlinks to directories too: Python's `followlinks` (off by default).
@@ -328,14 +311,20 @@ impl<E: Executor> Walk<E> {
     }
 }
 
-batched_stream!(Walk => Triple, cursor, |this, triple, exec| Ok(triple));
+batched_stream! {
+    Walk => Triple, cursor;
+    Debug { top: top, follow_links: follow_links };
 
-impl<E: Executor> fmt::Debug for Walk<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("Walk");
-        debug
-            .field("top", &self.top)
-            .field("follow_links", &self.follow_links);
-        self.cursor.fields(&mut debug).finish()
-    }
+    /// The executor batches are listed on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aiofiles::Inline;
+    ///
+    /// assert_eq!(*aiofiles::os::walk(".").on(Inline).executor(), Inline);
+    /// ```
+    fn executor;
+
+    |this, triple, exec| Ok(triple)
 }

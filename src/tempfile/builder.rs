@@ -2,7 +2,7 @@ use std::ffi::OsStr;
 use std::fs::Permissions;
 use std::path::Path;
 
-use super::create::{DirWork, FileWork, Settings};
+use super::create::Settings;
 use super::{NewNamedTempFile, NewTempDir, SpooledTempFile};
 use crate::executor::Blocking;
 
@@ -186,11 +186,7 @@ impl Builder {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn tempfile_in<P: AsRef<Path>>(&self, dir: P) -> NewNamedTempFile {
-        let work = FileWork {
-            settings: self.settings.clone(),
-            dir: dir.as_ref().to_owned(),
-        };
-        NewNamedTempFile::new(work, self.keep)
+        NewNamedTempFile::new(self.settings.clone(), dir.as_ref().to_owned(), self.keep)
     }
 
     /// Creates a temporary directory in the system's temporary directory.
@@ -239,11 +235,7 @@ impl Builder {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn tempdir_in<P: AsRef<Path>>(&self, dir: P) -> NewTempDir {
-        let work = DirWork {
-            settings: self.settings.clone(),
-            dir: dir.as_ref().to_owned(),
-        };
-        NewTempDir::new(work, self.keep)
+        NewTempDir::new(self.settings.clone(), dir.as_ref().to_owned(), self.keep)
     }
 
     /// A spooled temporary file that stays in memory until it grows beyond `max_size` bytes

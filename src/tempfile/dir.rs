@@ -1,14 +1,9 @@
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
 
-use pin_project_lite::pin_project;
-
-use super::create::DirWork;
-use crate::executor::{Blocking, Executor, Op};
+use super::create::{creating_future, DirWork, Temp};
+use crate::executor::{Blocking, Executor};
 use crate::fs;
 
 /// A temporary directory, removed with everything in it when closed or dropped: Python's
@@ -39,10 +34,8 @@ use crate::fs;
 /// ```
 #[doc(alias = "TemporaryDirectory")]
 pub struct TempDir<E: Executor = Blocking> {
-    path: PathBuf,
+    temp: Temp,
     exec: E,
-    /// Not removed on drop: kept, or already removed.
-    keep: bool,
 }
 
 impl<E: Executor> TempDir<E> {
@@ -57,7 +50,7 @@ impl<E: Executor> TempDir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.temp.path
     }
 
     /// The executor the directory is removed on.
@@ -89,8 +82,7 @@ impl<E: Executor> TempDir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn keep(mut self) -> PathBuf {
-        self.keep = true;
-        std::mem::take(&mut self.path)
+        self.temp.keep()
     }
 
     /// Removes the directory and everything in it, on the executor (unless the
@@ -116,32 +108,31 @@ impl<E: Executor> TempDir<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub async fn close(mut self) -> io::Result<()> {
-        if self.keep {
+        if self.temp.keep {
             return Ok(());
         }
-        self.keep = true; // removed here, not by `drop`
-        fs::remove_dir_all(&self.path).on(self.exec.clone()).await
+        self.temp.keep = true; // removed here, not by `drop`
+        fs::remove_dir_all(&self.temp.path)
+            .on(self.exec.clone())
+            .await
     }
 }
 
 impl<E: Executor> Drop for TempDir<E> {
     fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.path);
+        if !self.temp.keep {
+            let _ = std::fs::remove_dir_all(&self.temp.path);
         }
     }
 }
 
 impl<E: Executor> fmt::Debug for TempDir<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TempDir")
-            .field("path", &self.path)
-            .field("keep", &self.keep)
-            .finish()
+        self.temp.fields(&mut f.debug_struct("TempDir")).finish()
     }
 }
 
-pin_project! {
+creating_future! {
     /// Creates a [`TempDir`]: returned by [`tempdir`](super::tempdir),
     /// [`Builder::tempdir`](super::Builder::tempdir) and
     /// [`Builder::tempdir_in`](super::Builder::tempdir_in).
@@ -168,24 +159,8 @@ pin_project! {
     /// assert_eq!(dir.executor().max(), 1);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct NewTempDir<E: Executor = Blocking> {
-        #[pin]
-        op: Op<DirWork, E>,
-        keep: bool,
-    }
-}
+    pub struct NewTempDir: DirWork => TempDir;
 
-impl NewTempDir {
-    pub(super) fn new(work: DirWork, keep: bool) -> Self {
-        NewTempDir {
-            op: Op::new(work),
-            keep,
-        }
-    }
-}
-
-impl<E: Executor> NewTempDir<E> {
     /// Creates the directory on `exec`, which removes it later.
     ///
     /// # Panics
@@ -202,34 +177,14 @@ impl<E: Executor> NewTempDir<E> {
     /// assert!(dir.path().is_dir());
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn on<E2: Executor>(self, exec: E2) -> NewTempDir<E2> {
-        NewTempDir {
-            op: self.op.on(exec),
-            keep: self.keep,
-        }
-    }
-}
+    fn on;
 
-impl<E: Executor> Future for NewTempDir<E> {
-    type Output = io::Result<TempDir<E>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let exec = this.op.executor().clone();
-        // From here the `TempDir` removes it, without blocking.
-        let path = ready!(this.op.poll(cx))?.keep();
-        Poll::Ready(Ok(TempDir {
-            path,
-            exec,
-            keep: *this.keep,
-        }))
-    }
-}
-
-impl<E: Executor> fmt::Debug for NewTempDir<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewTempDir")
-            .field("keep", &self.keep)
-            .finish_non_exhaustive()
-    }
+    // From here the `TempDir` removes it, without blocking.
+    |made, exec, keep| Ok(TempDir {
+        temp: Temp {
+            path: made.keep(),
+            keep,
+        },
+        exec,
+    })
 }

@@ -1,15 +1,13 @@
 use std::fmt;
-use std::future::Future;
 use std::io::{self, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
-use pin_project_lite::pin_project;
 
-use super::create::{FileWork, Settings};
-use crate::executor::{Blocking, Executor, Op};
+use super::create::{creating_future, FileWork, Temp};
+use crate::executor::{Blocking, Executor};
 use crate::file::{Buffering, File, Parts};
 use crate::fs;
 
@@ -43,8 +41,7 @@ use crate::fs;
 pub struct NamedTempFile<E: Executor = Blocking> {
     /// `None` only once moved out by `persist`, `keep` or `close`.
     file: Option<File<E>>,
-    path: PathBuf,
-    keep: bool,
+    temp: Temp,
 }
 
 impl NamedTempFile {
@@ -71,11 +68,7 @@ impl NamedTempFile {
     // Not `Default`: creating is an operation.
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> NewNamedTempFile {
-        let work = FileWork {
-            settings: Settings::default(),
-            dir: std::env::temp_dir(),
-        };
-        NewNamedTempFile::new(work, false)
+        super::Builder::new().tempfile()
     }
 }
 
@@ -103,7 +96,7 @@ impl<E: Executor> NamedTempFile<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.temp.path
     }
 
     /// The open file.
@@ -174,9 +167,9 @@ impl<E: Executor> NamedTempFile<E> {
             return Err(PersistError { error, file: self });
         }
         let exec = self.file().executor().clone();
-        match fs::rename(&self.path, &new_path).on(exec).await {
+        match fs::rename(&self.temp.path, &new_path).on(exec).await {
             Ok(()) => {
-                self.keep = true;
+                self.temp.keep = true;
                 let mut file = self
                     .file
                     .take()
@@ -202,12 +195,11 @@ impl<E: Executor> NamedTempFile<E> {
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
     pub fn keep(mut self) -> (File<E>, PathBuf) {
-        self.keep = true;
         let file = self
             .file
             .take()
             .expect("the file is present until consumed");
-        (file, std::mem::take(&mut self.path))
+        (file, self.temp.keep())
     }
 
     /// Writes buffered data, closes the file and removes it (unless the
@@ -239,33 +231,33 @@ impl<E: Executor> NamedTempFile<E> {
             .expect("the file is present until consumed");
         let exec = file.executor().clone();
         let closed = file.close().await;
-        if self.keep {
+        if self.temp.keep {
             return closed;
         }
-        let removed = fs::remove_file(&self.path).on(exec).await;
-        self.keep = true; // removed: nothing left for `drop` (which removes it if this is dropped)
+        let removed = fs::remove_file(&self.temp.path).on(exec).await;
+        // Removed: nothing left for `drop` (which removes it if this is dropped).
+        self.temp.keep = true;
         closed.and(removed)
     }
 }
 
 impl<E: Executor> Drop for NamedTempFile<E> {
     fn drop(&mut self) {
-        if self.keep {
+        if self.temp.keep {
             return;
         }
         // One `unlink` here, not on the executor: work left in its queue would die with the
         // process if `main` returned now. The name goes first; the file's own drop then
         // settles its last writes into the unlinked inode, harmlessly.
-        let _ = std::fs::remove_file(&self.path);
+        let _ = std::fs::remove_file(&self.temp.path);
         drop(self.file.take());
     }
 }
 
 impl<E: Executor> fmt::Debug for NamedTempFile<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NamedTempFile")
-            .field("path", &self.path)
-            .field("keep", &self.keep)
+        self.temp
+            .fields(&mut f.debug_struct("NamedTempFile"))
             .finish()
     }
 }
@@ -308,7 +300,7 @@ impl<E: Executor> From<PersistError<E>> for io::Error {
     }
 }
 
-pin_project! {
+creating_future! {
     /// Creates a [`NamedTempFile`]: returned by [`NamedTempFile::new`],
     /// [`Builder::tempfile`](super::Builder::tempfile) and
     /// [`Builder::tempfile_in`](super::Builder::tempfile_in).
@@ -335,24 +327,8 @@ pin_project! {
     /// assert_eq!(*file.as_file().executor(), Inline);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct NewNamedTempFile<E: Executor = Blocking> {
-        #[pin]
-        op: Op<FileWork, E>,
-        keep: bool,
-    }
-}
+    pub struct NewNamedTempFile: FileWork => NamedTempFile;
 
-impl NewNamedTempFile {
-    pub(super) fn new(work: FileWork, keep: bool) -> Self {
-        NewNamedTempFile {
-            op: Op::new(work),
-            keep,
-        }
-    }
-}
-
-impl<E: Executor> NewNamedTempFile<E> {
     /// Creates the file on `exec`, which it keeps for all its operations.
     ///
     /// # Panics
@@ -369,21 +345,9 @@ impl<E: Executor> NewNamedTempFile<E> {
     /// assert_eq!(file.as_file().executor().max(), 2);
     /// # std::io::Result::Ok(()) }).unwrap();
     /// ```
-    pub fn on<E2: Executor>(self, exec: E2) -> NewNamedTempFile<E2> {
-        NewNamedTempFile {
-            op: self.op.on(exec),
-            keep: self.keep,
-        }
-    }
-}
+    fn on;
 
-impl<E: Executor> Future for NewNamedTempFile<E> {
-    type Output = io::Result<NamedTempFile<E>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let exec = this.op.executor().clone();
-        let (file, armed) = ready!(this.op.poll(cx))?;
+    |(file, armed), exec, keep| {
         // From here the `NamedTempFile` removes it, without blocking.
         let path = armed.keep().map_err(|e| e.error)?;
         let file = File::from_parts(Parts {
@@ -396,19 +360,10 @@ impl<E: Executor> Future for NewNamedTempFile<E> {
             buffering: Buffering::Adaptive,
             head: None,
         });
-        Poll::Ready(Ok(NamedTempFile {
+        Ok(NamedTempFile {
             file: Some(file),
-            path,
-            keep: *this.keep,
-        }))
-    }
-}
-
-impl<E: Executor> fmt::Debug for NewNamedTempFile<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewNamedTempFile")
-            .field("keep", &self.keep)
-            .finish_non_exhaustive()
+            temp: Temp { path, keep },
+        })
     }
 }
 
