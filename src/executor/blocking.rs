@@ -4,8 +4,6 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::executor_impl;
-#[cfg(doc)]
 use super::Executor;
 
 /// The default executor: the [`blocking`](https://docs.rs/blocking) crate's thread pool, the
@@ -30,7 +28,18 @@ use super::Executor;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Blocking;
 
-executor_impl!(Blocking => BlockingTask<T>, |_, work| BlockingTask(Some(blocking::unblock(work))));
+impl Executor for Blocking {
+    type Task<T: Send + 'static> = BlockingTask<T>;
+
+    #[inline]
+    fn spawn_blocking<F, T>(&self, work: F) -> BlockingTask<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        BlockingTask(Some(blocking::unblock(work)))
+    }
+}
 
 /// The [`Executor::Task`] of [`Blocking`].
 ///

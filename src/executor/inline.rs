@@ -1,7 +1,7 @@
 use std::future::{ready, Ready};
 use std::io;
 
-use super::executor_impl;
+use super::Executor;
 
 /// Runs the work on the polling thread, at once: no hand-off at all.
 ///
@@ -22,4 +22,15 @@ use super::executor_impl;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Inline;
 
-executor_impl!(Inline => Ready<io::Result<T>>, |_, work| ready(Ok(work())));
+impl Executor for Inline {
+    type Task<T: Send + 'static> = Ready<io::Result<T>>;
+
+    #[inline]
+    fn spawn_blocking<F, T>(&self, work: F) -> Ready<io::Result<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        ready(Ok(work()))
+    }
+}

@@ -66,8 +66,6 @@ use std::task::{ready, Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::executor_impl;
-#[cfg(doc)]
 use super::Executor;
 use crate::error;
 
@@ -178,7 +176,18 @@ const LOST: &str =
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Linger;
 
-executor_impl!(Linger => LingerTask<T>, |_, work| pool().submit(work));
+impl Executor for Linger {
+    type Task<T: Send + 'static> = LingerTask<T>;
+
+    #[inline]
+    fn spawn_blocking<F, T>(&self, work: F) -> LingerTask<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        pool().submit(work)
+    }
+}
 
 /// The [`Executor::Task`] of [`Linger`]: resolves to the work's result.
 ///

@@ -114,26 +114,3 @@ pub trait Executor: Clone + Send + Sync + 'static {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static;
 }
-
-/// The [`Executor`] impl of `$ty`, whose [`Task`](Executor::Task)`<T>` is `$task`:
-/// `|$this, $work| $spawn` hands `$work` (the `F: FnOnce() -> T`) over and makes the task,
-/// `$this` being the executor. Every executor here but the generic [`Limit`] is written with
-/// it (through [`remote_executor!`] for those whose task is a [`RemoteTask`]).
-macro_rules! executor_impl {
-    ($ty:ty => $task:ty, |$this:pat, $work:ident| $spawn:expr) => {
-        impl $crate::executor::Executor for $ty {
-            type Task<T: Send + 'static> = $task;
-
-            #[inline]
-            fn spawn_blocking<F, T>(&self, $work: F) -> $task
-            where
-                F: FnOnce() -> T + Send + 'static,
-                T: Send + 'static,
-            {
-                let $this = self;
-                $spawn
-            }
-        }
-    };
-}
-pub(crate) use executor_impl;

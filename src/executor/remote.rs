@@ -142,23 +142,31 @@ impl<T> fmt::Debug for RemoteTask<T> {
     }
 }
 
-/// The [`Executor`](super::Executor) impl of `$ty` (by [`executor_impl!`](super::executor_impl)),
-/// a pool that runs each work later on one of its threads, or drops it unrun when it shuts
-/// down (the task then fails with the message `$lost`, [`remote_task`]'s by default). The work
-/// goes to the pool as a job, an `FnOnce() + Send + 'static` that runs it and completes its
-/// [`RemoteTask`] (panic included): `|$this, $job| $submit` hands `$job` to the pool of
-/// `$this` (the executor).
+/// The [`Executor`](super::Executor) impl of `$ty`, a pool that runs each work later on one of
+/// its threads, or drops it unrun when it shuts down (the task then fails with the message
+/// `$lost`, [`remote_task`]'s by default). The work goes to the pool as a job, an
+/// `FnOnce() + Send + 'static` that runs it and completes its [`RemoteTask`] (panic included):
+/// `|$this, $job| $submit` hands `$job` to the pool of `$this` (the executor).
 macro_rules! remote_executor {
     ($ty:ty, |$this:pat, $job:ident| $submit:expr) => {
         $crate::executor::remote_executor!($ty, $crate::executor::LOST, |$this, $job| $submit);
     };
     ($ty:ty, $lost:expr, |$this:pat, $job:ident| $submit:expr) => {
-        $crate::executor::executor_impl!($ty => $crate::executor::RemoteTask<T>, |$this, work| {
-            let (completer, task) = $crate::executor::remote_task_lost_as($lost);
-            let $job = move || completer.complete(work);
-            $submit;
-            task
-        });
+        impl $crate::executor::Executor for $ty {
+            type Task<T: Send + 'static> = $crate::executor::RemoteTask<T>;
+
+            fn spawn_blocking<F, T>(&self, work: F) -> $crate::executor::RemoteTask<T>
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                let (completer, task) = $crate::executor::remote_task_lost_as($lost);
+                let $this = self;
+                let $job = move || completer.complete(work);
+                $submit;
+                task
+            }
+        }
     };
 }
 pub(crate) use remote_executor;
