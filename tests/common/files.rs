@@ -47,12 +47,17 @@ pub fn wait_for_content(path: &Path, expected: &[u8], limit: Duration) -> Option
     }
 }
 
-/// Creates a FIFO at `path` with the `mkfifo` command; `false` if that is not possible here.
-pub fn mkfifo(path: &Path) -> bool {
-    std::process::Command::new("mkfifo")
+/// Creates a FIFO at `path` with the `mkfifo` command for the test `test`; when that is not
+/// possible here, says so with a SKIP line ([`skip`](super::skip)) and returns `false`.
+pub fn mkfifo(path: &Path, test: &str) -> bool {
+    let made = std::process::Command::new("mkfifo")
         .arg(path)
         .status()
-        .is_ok_and(|status| status.success())
+        .is_ok_and(|status| status.success());
+    if !made {
+        super::skip(test, "no `mkfifo` command here");
+    }
+    made
 }
 
 /// `len` bytes that differ from file to file (`seed`) and along the file.
