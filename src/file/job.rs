@@ -49,11 +49,11 @@ struct Tail {
     /// A job is running on a pool thread: `Some(true)` when it changes the file (writes, a
     /// length, a sync), which a drop then waits for.
     running: Option<bool>,
-    /// The running job writes an owned buffer and nothing after it, and takes one more
-    /// ([`Shared::offer`]) until it finds the slot empty.
+    /// The job in flight (queued or running) writes an owned buffer and nothing after it,
+    /// and takes one more ([`Shared::offer`]) until it finds the slot empty.
     accepting: bool,
-    /// The next owned buffer, handed to the running job while it writes the last one: the
-    /// writes go on without a hand-off between them.
+    /// The next owned buffer, handed to the job in flight before it is done with the last
+    /// one: the writes go on without a hand-off between them.
     more: Option<Bytes>,
     /// The caller waiting for `more` to be free.
     more_waker: Option<Waker>,
@@ -64,7 +64,9 @@ struct Tail {
 pub(super) struct Pending {
     pub(super) seek: Option<u64>,
     pub(super) write: Vec<u8>,
-    /// An owned buffer written after `write`, as it is ([`File::write_owned`](super::File::write_owned)).
+    /// An owned buffer written after `write`, as it is
+    /// ([`File::write_owned`](super::File::write_owned)), and then whatever
+    /// [`Shared::offer`] hands the job.
     pub(super) owned: Option<Bytes>,
     pub(super) action: Action,
 }
@@ -109,8 +111,9 @@ impl Shared {
     }
 
     /// Hands `data` to the job in flight (queued or running), to write after its owned
-    /// buffer, when it takes one more and has none yet. Otherwise gives it back; when the slot is taken, `waker` is woken
-    /// once it is free. Nothing must be buffered to write before `data`.
+    /// buffer, when it takes one more and has none yet. Otherwise gives it back; when the
+    /// slot is taken, `waker` is woken once it is free. Nothing must be buffered to write
+    /// before `data`.
     pub(super) fn offer(&self, data: Bytes, waker: &Waker) -> Result<(), Bytes> {
         let mut tail = self.tail();
         if !tail.accepting {
@@ -124,7 +127,7 @@ impl Shared {
         Ok(())
     }
 
-    /// The next buffer offered to the running job, or `None`, after which it takes no more.
+    /// The next buffer offered to the job, or `None`, after which it takes no more.
     /// After a failed write (`failed`) it takes what it was offered already and no more, so
     /// that the error reaches the caller's next call.
     fn take_more(&self, failed: bool) -> Option<Bytes> {
@@ -324,7 +327,8 @@ impl Drop for Running<'_> {
     fn drop(&mut self) {
         let mut tail = self.0.tail();
         tail.running = None;
-        // Only when the job unwinds: a buffer offered and not taken dies with its panic.
+        // Already clear at a normal end (the last `take_more` found nothing); when the job
+        // unwinds, a buffer offered and not taken dies with its panic.
         tail.accepting = false;
         tail.more = None;
         let waker = tail.more_waker.take();

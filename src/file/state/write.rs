@@ -159,7 +159,7 @@ impl<E: Executor> Core<E> {
             if !self.shared.writable {
                 return Poll::Ready(Err(self.shared.error(Operation::Write, not_writable())));
             }
-            if self.pass_to_running(cx, data) {
+            if self.pass_to_job_in_flight(cx, data) {
                 return Poll::Ready(Ok(()));
             }
             ready!(self.poll_idle(cx))?;
@@ -177,11 +177,11 @@ impl<E: Executor> Core<E> {
         self.poll_idle(cx)
     }
 
-    /// Hands `data` to the owned write in flight, which writes it next, with no hand-off
-    /// between the two: so a caller that keeps a write in flight keeps the pool thread
-    /// writing. Only with nothing buffered to go first, nothing failed, and not unbuffered
-    /// (whose calls return once written).
-    fn pass_to_running(&mut self, cx: &mut Context<'_>, data: &mut Option<Bytes>) -> bool {
+    /// Hands `data` to the owned write in flight (queued or running), which writes it next
+    /// with no hand-off between the two: so a caller that keeps a write in flight keeps the
+    /// pool thread writing. Only with nothing buffered to go first, nothing failed, and not
+    /// unbuffered (whose calls return once written).
+    fn pass_to_job_in_flight(&mut self, cx: &mut Context<'_>, data: &mut Option<Bytes>) -> bool {
         let eligible = matches!(&self.busy, Some(b) if b.kind == Kind::Flush)
             && self.wbuf.is_empty()
             && self.write_err.is_none()
