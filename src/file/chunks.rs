@@ -5,10 +5,10 @@
 //! one copy: each chunk is read by the pool straight into the [`Bytes`] handed out, and two
 //! chunks are read ahead (positional reads, `pread`, at the offsets that follow) while the
 //! caller works on the one it has. One job reads them, chunk after chunk, for as long as
-//! fewer than two wait: a caller that keeps up costs no hand-off per chunk, only a wake-up
-//! when it waits (a hand-off per chunk cost two wake-ups, one of them on the pool side).
-//! Writing is the mirror: [`File::write_owned`] hands the caller's buffer to the pool as it
-//! is.
+//! fewer than two wait: a caller that keeps up costs no hand-off per chunk (each of which
+//! would cost two wake-ups, one on the pool side), only a wake-up when it waits. Writing is
+//! the mirror: [`File::write_owned`] hands the caller's buffer to the pool as it is, and a
+//! call made while the last one is in flight hands its buffer to that same job.
 
 use std::collections::VecDeque;
 use std::fmt;
