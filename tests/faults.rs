@@ -714,8 +714,8 @@ fn a_lost_buffered_write_is_reported_and_the_file_stays_usable() {
 #[test]
 fn a_lost_read_is_reported_and_reading_goes_on() {
     common::within(TIMEOUT, || {
-        let content = common::pattern(5, 300_000);
-        for drop_at in [10_000, 30_000, 100_000, 250_000] {
+        let content = common::pattern(5, 6_000_000);
+        for drop_at in [10_000, 30_000, 100_000, 250_000, 1_000_000, 2_000_000] {
             let exec = ManualExecutor::new();
             let dir = tempdir();
             let p = dir.path().join("read.bin");

@@ -10,20 +10,18 @@
 //! the mirror: [`File::write_owned`] hands the caller's buffer to the pool as it is, and a
 //! call made while the last one is in flight hands its buffer to that same job.
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 use futures_core::{FusedStream, Stream};
 
-use super::job::Shared;
+use super::reading::{Chunk, Reading};
 use super::File;
-use crate::executor::{Blocking, Executor, Op, Private, Work};
+use crate::executor::{Blocking, Executor};
 
 /// How many chunks are read ahead of the one the caller has.
 const AHEAD: usize = 2;
@@ -169,92 +167,15 @@ impl<E: Executor> File<E> {
     }
 }
 
-/// A chunk the reading job read at `offset`.
-struct Read {
-    offset: u64,
-    /// [`Shared::version`] when it was read.
-    version: u64,
-    data: io::Result<Vec<u8>>,
-}
-
-/// What a chunked read shares with its reading job.
-struct Queue {
-    /// Chunks read and not yet yielded, in file order.
-    chunks: VecDeque<Read>,
-    /// Where the job reads next.
-    next: u64,
-    /// The stream is gone: the job stops before its next read.
-    stop: bool,
-    /// A short read (the end of the file for now) or an error was queued: nothing is read
-    /// past it until the caller, having had it, asks again, so that what is written
-    /// meanwhile is seen.
-    end: bool,
-    /// The task waiting for a chunk.
-    waker: Option<Waker>,
-}
-
-/// The job of a chunked read: reads chunk after chunk at the positions that follow, as long
-/// as fewer than [`AHEAD`] wait to be yielded, and wakes the stream at each. With a caller
-/// that keeps up, one job reads the whole file, so a chunk costs no hand-off; with a slower
-/// one, it stops when [`AHEAD`] wait, and the stream starts another as it takes them.
-struct ReadAhead {
-    shared: Arc<Shared>,
-    queue: Arc<Mutex<Queue>>,
-    size: usize,
-}
-
-impl Work for ReadAhead {
-    type Output = ();
-
-    fn run(self, _: Private) -> io::Result<()> {
-        loop {
-            let offset = {
-                let mut queue = lock(&self.queue);
-                if queue.stop || queue.end || queue.chunks.len() >= AHEAD {
-                    return Ok(());
-                }
-                let offset = queue.next;
-                queue.next += self.size as u64;
-                offset
-            };
-            let version = self.shared.version();
-            let data = self.shared.read_at(offset, self.size);
-            // A short read is the end of the file for now, an error the end of the stream.
-            let last = !matches!(&data, Ok(data) if data.len() == self.size);
-            let waker = {
-                let mut queue = lock(&self.queue);
-                queue.chunks.push_back(Read {
-                    offset,
-                    version,
-                    data,
-                });
-                queue.end = last;
-                queue.waker.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-            if last {
-                return Ok(());
-            }
-        }
-    }
-}
-
-fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
-    queue.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// The state of a chunked read, apart from the file it reads.
 struct Reader<E: Executor> {
     size: usize,
-    started: bool,
     ended: bool,
     /// What the file had read ahead, still to yield: it starts at the position.
     buffered: Bytes,
-    queue: Arc<Mutex<Queue>>,
-    /// The reading job, in flight.
-    job: Option<Pin<Box<Op<ReadAhead, E>>>>,
+    /// The reading job, from the first call on (a file with a position).
+    reading: Option<Reading<E>>,
+    started: bool,
 }
 
 impl<E: Executor> Reader<E> {
@@ -262,7 +183,7 @@ impl<E: Executor> Reader<E> {
     fn debug(&self, f: &mut fmt::Formatter<'_>, name: &str, file: &File<E>) -> fmt::Result {
         f.debug_struct(name)
             .field("size", &self.size)
-            .field("ahead", &lock(&self.queue).chunks.len())
+            .field("ahead", &self.reading.as_ref().map_or(0, Reading::queued))
             .field("file", file)
             .finish()
     }
@@ -270,17 +191,10 @@ impl<E: Executor> Reader<E> {
     fn new(size: usize) -> Self {
         Reader {
             size,
-            started: false,
             ended: false,
             buffered: Bytes::new(),
-            queue: Arc::new(Mutex::new(Queue {
-                chunks: VecDeque::new(),
-                next: 0,
-                stop: false,
-                end: false,
-                waker: None,
-            })),
-            job: None,
+            reading: None,
+            started: false,
         }
     }
 
@@ -306,26 +220,27 @@ impl<E: Executor> Reader<E> {
             }
             self.started = true;
             let mut buffered = core.take_read_ahead();
-            if core.pos().is_some() {
+            if let Some(pos) = core.pos() {
                 // Whole chunks only: the rest (less than a chunk) is read again with the chunk
                 // it starts, so that every chunk but the last is whole.
                 buffered.truncate(buffered.len() - buffered.len() % self.size);
+                let next = pos + buffered.len() as u64;
+                let (shared, exec) = (&core.shared, &core.exec);
+                let size = self.size;
+                self.reading = Some(Reading::new(shared, exec, Some(next), size, size, AHEAD));
             }
             self.buffered = Bytes::from(buffered);
-            if let Some(pos) = core.pos() {
-                lock(&self.queue).next = pos + self.buffered.len() as u64;
-            }
         }
         if !self.buffered.is_empty() {
             let chunk = self.buffered.split_to(self.size.min(self.buffered.len()));
             core.advance(chunk.len());
-            if core.pos().is_some() {
+            if let Some(reading) = &mut self.reading {
                 // Positional reads go on while the caller has the buffered bytes.
-                self.keep_reading(&core.shared, &core.exec, cx);
+                reading.keep_reading(cx);
             }
             return Poll::Ready(Some(Ok(chunk)));
         }
-        let Some(pos) = core.pos() else {
+        let Some(reading) = &mut self.reading else {
             // No position (a pipe): through the file's own buffer.
             let data = match ready!(core.poll_fill_buf(cx, self.size)) {
                 Ok(data) => data,
@@ -343,30 +258,9 @@ impl<E: Executor> Reader<E> {
             core.consume(n);
             return Poll::Ready(Some(Ok(chunk)));
         };
-        let read = loop {
-            let front = {
-                let mut queue = lock(&self.queue);
-                let front = queue.chunks.pop_front();
-                if front.is_none() {
-                    queue.waker = Some(cx.waker().clone());
-                    // Asked again after the end: read on from there.
-                    queue.end = false;
-                }
-                front
-            };
-            if let Some(read) = front {
-                break read;
-            }
-            if self.job.is_none() {
-                self.launch(&core.shared, &core.exec);
-            }
-            self.poll_job(cx);
-            if self.job.is_some() {
-                return Poll::Pending;
-            }
-        };
-        debug_assert_eq!(read.offset, pos);
-        let data = match read.data {
+        let chunk = ready!(reading.poll_next(cx));
+        debug_assert_eq!(chunk.offset, core.pos());
+        let data = match chunk.data {
             Ok(data) => data,
             Err(err) => {
                 self.ended = true;
@@ -374,92 +268,39 @@ impl<E: Executor> Reader<E> {
             }
         };
         core.advance(data.len());
-        if data.len() < self.size {
-            // The end of the file for now: the next call reads again from here.
-            lock(&self.queue).next = pos + data.len() as u64;
-            if data.is_empty() {
-                self.ended = true;
-                return Poll::Ready(None);
-            }
-        } else {
-            self.keep_reading(&core.shared, &core.exec, cx);
+        if data.is_empty() {
+            self.ended = true;
+            return Poll::Ready(None);
+        }
+        if data.len() == self.size {
+            reading.keep_reading(cx);
         }
         Poll::Ready(Some(Ok(Bytes::from(data))))
     }
 
-    /// Starts the reading job again if it stopped, unless [`AHEAD`] chunks wait already.
-    fn keep_reading(&mut self, shared: &Arc<Shared>, exec: &E, cx: &mut Context<'_>) {
-        self.poll_job(cx);
-        let stopped = {
-            let queue = lock(&self.queue);
-            queue.end || queue.chunks.len() >= AHEAD
-        };
-        if self.job.is_none() && !stopped {
-            self.launch(shared, exec);
-            // Handed over now, so that it runs while the caller works.
-            self.poll_job(cx);
-        }
-    }
-
-    /// Polls the job in flight: once done, it is gone. One the executor lost leaves its error
-    /// in the queue, after the chunks it read.
-    fn poll_job(&mut self, cx: &mut Context<'_>) {
-        let Some(job) = &mut self.job else { return };
-        let Poll::Ready(done) = job.as_mut().poll(cx) else {
-            return;
-        };
-        self.job = None;
-        if let Err(err) = done {
-            let mut queue = lock(&self.queue);
-            let offset = queue.next;
-            queue.chunks.push_back(Read {
-                offset,
-                version: 0,
-                data: Err(err),
-            });
-        }
-    }
-
-    fn launch(&mut self, shared: &Arc<Shared>, exec: &E) {
-        let work = ReadAhead {
-            shared: Arc::clone(shared),
-            queue: Arc::clone(&self.queue),
-            size: self.size,
-        };
-        self.job = Some(Box::pin(Op::new(work).on(exec.clone())));
-    }
-
     /// The stream goes away: bytes already read at the position go back to the file.
     fn give_back(&mut self, file: &mut File<E>) {
-        let mut queue = lock(&self.queue);
-        queue.stop = true;
-        let chunks = std::mem::take(&mut queue.chunks);
-        drop(queue);
-        self.job = None;
+        let Some(reading) = &mut self.reading else {
+            return;
+        };
+        let (chunks, _) = reading.stop();
         if !self.buffered.is_empty() {
             let version = file.core.shared.version();
             file.core
                 .give_back(Vec::from(std::mem::take(&mut self.buffered)), version);
             return;
         }
-        let Some(pos) = file.core.pos() else { return };
-        if let Some(Read {
+        if let Some(Chunk {
             offset,
             version,
             data: Ok(data),
+            ..
         }) = chunks.into_iter().next()
         {
-            if offset == pos {
+            if offset == file.core.pos() {
                 file.core.give_back(data, version);
             }
         }
-    }
-}
-
-impl<E: Executor> Drop for Reader<E> {
-    fn drop(&mut self) {
-        // The job reads nothing more for a stream that is gone.
-        lock(&self.queue).stop = true;
     }
 }
 

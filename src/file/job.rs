@@ -212,10 +212,27 @@ impl Shared {
     /// Reads up to `len` bytes at `offset` (`pread`, the cursor untouched): short only at the
     /// end of the file.
     pub(super) fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        self.read_into(Vec::new(), Some(offset), len)
+    }
+
+    /// Reads up to `len` bytes into `buf` (cleared first, its allocation reused): at `offset`
+    /// (`pread`, the cursor untouched), or at the cursor when `None`. Short only at the end of
+    /// the file.
+    pub(super) fn read_into(
+        &self,
+        mut buf: Vec<u8>,
+        offset: Option<u64>,
+        len: usize,
+    ) -> io::Result<Vec<u8>> {
+        let Some(offset) = offset else {
+            let _cursor = self.cursor();
+            return self.read_at_cursor(buf, len);
+        };
+        buf.clear();
+        buf.reserve_exact(len);
         // Into the buffer's spare capacity: no zeroing of memory the read overwrites.
         #[cfg(unix)]
         {
-            let mut buf = Vec::with_capacity(len);
             while buf.len() < len {
                 let at = offset + buf.len() as u64;
                 let read = retry(|| {
@@ -235,7 +252,7 @@ impl Shared {
         #[cfg(windows)]
         {
             use std::os::windows::fs::FileExt;
-            let mut buf = vec![0; len];
+            buf.resize(len, 0);
             let mut filled = 0;
             while filled < len {
                 let at = offset + filled as u64;
@@ -248,6 +265,19 @@ impl Shared {
             buf.truncate(filled);
             Ok(buf)
         }
+    }
+
+    /// Reads up to `len` bytes at the OS cursor into `buf` (cleared first), for a job that
+    /// holds the cursor: short only at the end of the file.
+    fn read_at_cursor(&self, mut buf: Vec<u8>, len: usize) -> io::Result<Vec<u8>> {
+        buf.clear();
+        buf.reserve_exact(len);
+        // `read_to_end` goes on after `Interrupted` by itself.
+        (&self.file)
+            .take(len as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| self.error(Operation::Read, e))?;
+        Ok(buf)
     }
 
     /// How many writes went through the descriptor and its clones so far.
@@ -432,15 +462,7 @@ fn run_action(shared: &Shared, action: Action) -> io::Result<Outcome> {
     let mut file = &shared.file;
     Ok(match action {
         Action::Nothing => Outcome::Nothing,
-        Action::Read { mut buf, len } => {
-            buf.clear();
-            buf.reserve_exact(len);
-            // `read_to_end` goes on after `Interrupted` by itself.
-            file.take(len as u64)
-                .read_to_end(&mut buf)
-                .map_err(|e| shared.error(Operation::Read, e))?;
-            Outcome::Data(buf)
-        }
+        Action::Read { buf, len } => Outcome::Data(shared.read_at_cursor(buf, len)?),
         Action::ReadToEnd { mut buf } => {
             // Sized from the metadata in this same hand-off.
             let hint = file.metadata().map(|m| m.len()).unwrap_or(0);

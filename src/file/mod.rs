@@ -7,6 +7,7 @@ mod meta;
 mod open;
 mod open_options;
 mod positional;
+mod reading;
 mod state;
 mod stream;
 #[cfg(test)]
@@ -517,6 +518,8 @@ impl<E: Executor> File<E> {
     /// ```
     pub async fn into_std(mut self) -> io::Result<stdfs::File> {
         self.hop(Action::Nothing).await?;
+        // No reading job holds the descriptor any more: it is handed out, not a duplicate.
+        poll_fn(|cx| self.core.poll_reading_stopped(cx)).await;
         let shared = Arc::clone(&self.core.shared);
         drop(self);
         match Arc::try_unwrap(shared) {
@@ -565,6 +568,8 @@ impl<E: Executor> File<E> {
     /// ```
     pub async fn close(mut self) -> io::Result<()> {
         let pending = poll_fn(|cx| self.core.poll_idle(cx)).await.err();
+        // The descriptor is closed here or by the last job, not by a reading job's last read.
+        poll_fn(|cx| self.core.poll_reading_stopped(cx)).await;
         if self.core.is_clean() {
             // Nothing left to write: the descriptor closes here, as dropping a std file does.
             drop(self);

@@ -7,8 +7,9 @@
 //! writes, a seek after writes, or a sync after writes each cost one hand-off.
 //!
 //! Positions are absolute: `pos` is the logical position the user sees, `os` the OS cursor as
-//! the last job left it. Read-ahead lives in `rbuf` (with `ahead`, a prefetched chunk that
-//! follows it), pending writes in `wbuf`; the two are never both non-empty. A job whose caller
+//! the last job left it. Read-ahead lives in `rbuf`, and once reads are sequential in the
+//! queue of a [`Reading`] job that reads on behind it; pending writes in `wbuf`. Read-ahead
+//! and pending writes never exist at once. A job whose caller
 //! went away (a dropped future) is finished by whichever call comes next, and its effects are
 //! applied exactly as if the caller had stayed.
 
@@ -24,6 +25,7 @@ use std::task::{ready, Context, Poll};
 use bytes::Bytes;
 
 use super::job::{Action, Done, Job, Outcome, Pending, Shared};
+use super::reading::Reading;
 use crate::executor::{Executor, Op};
 
 mod read;
@@ -52,9 +54,6 @@ fn not_writable() -> io::Error {
 /// Who waits for the job in flight.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
-    /// Read-ahead started while the caller consumes the buffer; `discard` once a seek or write
-    /// made its bytes useless.
-    Prefetch { discard: bool },
     /// Write-behind of a full buffer while the caller fills the next one.
     Flush,
     /// A read the caller waits for.
@@ -76,8 +75,8 @@ enum Kind {
 /// A finished job for whoever finishes it, typed by what was asked: made in one place,
 /// [`Core::finish`], once the job's effects on the buffers and the position are applied.
 enum Finished {
-    /// A background job (prefetch, write-behind): nothing to hand back; its errors are kept
-    /// for the next call.
+    /// Write-behind in the background: nothing to hand back; its errors are kept for the next
+    /// call.
     Background,
     /// A read: how many bytes it put in the buffer, 0 at the end of the file.
     Read(io::Result<usize>),
@@ -97,7 +96,7 @@ impl Finished {
     /// A job of `kind` that failed with `err`, for whoever waits for it.
     fn failed(kind: Kind, err: io::Error) -> Self {
         match kind {
-            Kind::Prefetch { .. } | Kind::Flush => Finished::Background,
+            Kind::Flush => Finished::Background,
             Kind::Read => Finished::Read(Err(err)),
             Kind::Write { .. } => Finished::Wrote(Err(err)),
             Kind::Seek(to) => Finished::Sought(to, Err(err)),
@@ -135,8 +134,9 @@ pub(super) struct Core<E: Executor> {
     /// Read-ahead: `rbuf[rpos..]` is unread and starts at `pos`.
     rbuf: Vec<u8>,
     rpos: usize,
-    /// A prefetched chunk that follows `rbuf`.
-    ahead: Vec<u8>,
+    /// The reading job that reads on behind `rbuf` while access is sequential: its chunks
+    /// follow `rbuf`.
+    reading: Option<Reading<E>>,
     /// [`Shared::version`] when the read-ahead (and `eof`) was read: a write since makes it
     /// stale.
     seen: u64,
@@ -158,10 +158,8 @@ pub(super) struct Core<E: Executor> {
     /// Reads done since the last seek: two in a row make access sequential.
     streak: u32,
     write_size: usize,
-    /// A prefetch hit the end of the file: report it once the buffer is drained.
+    /// The read-ahead ends at the end of the file: report it once the buffer is drained.
     eof: bool,
-    /// A prefetch failed: report it once the buffer is drained.
-    read_err: Option<io::Error>,
     /// A write failed in the background (or its caller left): report it at the next call.
     write_err: Option<io::Error>,
 }
@@ -183,7 +181,7 @@ impl<E: Executor> Core<E> {
             busy: None,
             rbuf: Vec::new(),
             rpos: 0,
-            ahead: Vec::new(),
+            reading: None,
             seen: 0,
             wbuf: Vec::new(),
             spare: Vec::new(),
@@ -196,7 +194,6 @@ impl<E: Executor> Core<E> {
             streak: 0,
             write_size,
             eof: false,
-            read_err: None,
             write_err: None,
         }
     }
@@ -290,7 +287,7 @@ impl<E: Executor> Core<E> {
             writes,
             sent,
         });
-        if let Kind::Prefetch { .. } | Kind::Flush = kind {
+        if kind == Kind::Flush {
             // Hand a background job over now, so that it runs while the caller goes on. Its
             // errors, even at once (an `Inline` executor), are kept for the next call. A
             // caller's own job is polled by the caller.
@@ -386,22 +383,9 @@ impl<E: Executor> Core<E> {
         }
         let outcome = match done.result {
             Ok(outcome) => outcome,
-            Err(err) => {
-                if matches!(kind, Kind::Prefetch { .. })
-                    && self.write_err.is_none()
-                    && self.read_err.is_none()
-                {
-                    self.read_err = Some(err);
-                    return Finished::Background;
-                }
-                return Finished::failed(kind, err);
-            }
+            Err(err) => return Finished::failed(kind, err),
         };
         match (kind, outcome) {
-            (Kind::Prefetch { .. }, Outcome::Data(data)) => {
-                self.apply_read(kind, data, done.version);
-                Finished::Background
-            }
             (Kind::Flush, Outcome::Nothing) => Finished::Background,
             (Kind::Read, Outcome::Data(data)) => {
                 Finished::Read(Ok(self.apply_read(kind, data, done.version)))
@@ -426,31 +410,18 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// Puts bytes a job read where they belong, and returns how many it read; `version` is
-    /// when they were read.
+    /// Puts bytes a job read (into the drained buffer) as the read-ahead, and returns how
+    /// many it read; `version` is when they were read.
     fn apply_read(&mut self, kind: Kind, data: Vec<u8>, version: u64) -> usize {
+        debug_assert!(self.rpos == self.rbuf.len() && self.reading.is_none());
         let n = data.len();
-        let prefetch = matches!(kind, Kind::Prefetch { .. });
-        let buffered = self.rpos < self.rbuf.len();
-        if matches!(kind, Kind::Prefetch { discard: true })
-            || (prefetch && buffered && version != self.seen)
-        {
-            // Useless now, or read after a write that the buffer before it has not seen.
-            self.recycle(data);
-            return n;
-        }
-        if (prefetch && n == 0) || kind == Kind::ReadToEnd {
+        if kind == Kind::ReadToEnd {
             self.eof = true;
         }
-        if buffered {
-            debug_assert!(self.ahead.is_empty());
-            self.ahead = data;
-        } else {
-            let old = mem::replace(&mut self.rbuf, data);
-            self.rpos = 0;
-            self.recycle(old);
-            self.seen = version;
-        }
+        let old = mem::replace(&mut self.rbuf, data);
+        self.rpos = 0;
+        self.recycle(old);
+        self.seen = version;
         n
     }
 
@@ -460,7 +431,7 @@ impl<E: Executor> Core<E> {
         let now = self.shared.version();
         if now != self.seen {
             self.seen = now;
-            if self.rpos < self.rbuf.len() || !self.ahead.is_empty() || self.eof {
+            if self.rpos < self.rbuf.len() || self.reading.is_some() || self.eof {
                 self.drop_read_ahead();
             }
         }
@@ -485,20 +456,14 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// Forgets read-ahead: a write, a seek away or a length change made it stale.
+    /// Forgets read-ahead: a write, a seek away or a length change made it stale. The
+    /// reading job, if any, stops after the read it is doing.
     fn drop_read_ahead(&mut self) {
         let rbuf = mem::take(&mut self.rbuf);
-        let ahead = mem::take(&mut self.ahead);
         self.recycle(rbuf);
-        self.recycle(ahead);
         self.rpos = 0;
         self.eof = false;
-        self.read_err = None;
-        if let Some(busy) = &mut self.busy {
-            if let Kind::Prefetch { discard } = &mut busy.kind {
-                *discard = true;
-            }
-        }
+        self.stop_reading();
     }
 
     /// Waits for the job in flight, whoever started it, and reports a pending write error.
@@ -608,7 +573,7 @@ impl<E: Executor> fmt::Debug for Core<E> {
             .field("pos", &self.pos)
             .field(
                 "buffered_read",
-                &(self.rbuf.len() - self.rpos + self.ahead.len()),
+                &(self.rbuf.len() - self.rpos + self.reading.as_ref().map_or(0, Reading::queued)),
             )
             .field("buffered_write", &self.wbuf.len())
             .field("busy", &self.busy.as_ref().map(|b| b.kind))

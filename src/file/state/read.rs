@@ -1,13 +1,18 @@
-//! The caller side of reading: the read buffer, read-ahead in the background, and whole-file
-//! reads.
+//! The caller side of reading: the read buffer, the reading job behind it while access is
+//! sequential, and whole-file reads.
 
 use std::io;
 use std::mem;
 use std::task::{ready, Context, Poll};
 
 use super::super::job::Action;
+use super::super::reading::{Chunk, Reading};
 use super::{Buffering, Core, Finished, Kind, MAX_BUF, MAX_CHUNK, READ_START};
 use crate::executor::Executor;
+
+/// The largest chunk the reading job of a default-buffered file reads: four of them (the
+/// one being consumed and three read ahead) make the 4 MiB worst case per `File`.
+const MAX_AHEAD_CHUNK: usize = MAX_BUF / 2;
 
 impl<E: Executor> Core<E> {
     /// Everything from the position to the end of the file, when the read-ahead holds it all:
@@ -28,16 +33,57 @@ impl<E: Executor> Core<E> {
         data
     }
 
-    /// Takes the unread read-ahead out of the buffer, the position untouched.
+    /// Takes the unread read-ahead out of the buffer, and the reading job's chunks that follow
+    /// it, the position untouched; the reading job stops.
     pub(super) fn drain_read_ahead(&mut self) -> Vec<u8> {
         let mut data = mem::take(&mut self.rbuf);
         if self.rpos > 0 {
             data.drain(..self.rpos);
         }
-        data.append(&mut self.ahead);
         self.rpos = 0;
         self.eof = false;
+        if let Some(mut reading) = self.reading.take() {
+            let (chunks, free) = reading.stop();
+            let mut next = self.pos.map(|p| p + data.len() as u64);
+            for chunk in chunks {
+                match chunk.data {
+                    Ok(more) if chunk.offset == next && chunk.version == self.seen => {
+                        next = next.map(|n| n + more.len() as u64);
+                        data.extend_from_slice(&more);
+                        self.recycle(more);
+                    }
+                    _ => break,
+                }
+            }
+            if let Some(free) = free {
+                self.recycle(free);
+            }
+        }
         data
+    }
+
+    /// Stops the reading job, if any, and keeps one of its allocations for reuse.
+    pub(super) fn stop_reading(&mut self) {
+        if let Some(mut reading) = self.reading.take() {
+            let (chunks, free) = reading.stop();
+            for chunk in chunks {
+                if let Ok(data) = chunk.data {
+                    self.recycle(data);
+                }
+            }
+            if let Some(free) = free {
+                self.recycle(free);
+            }
+        }
+    }
+
+    /// Waits until no reading job holds the descriptor.
+    pub(in crate::file) fn poll_reading_stopped(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(reading) = &mut self.reading {
+            ready!(reading.poll_stopped(cx));
+            self.stop_reading();
+        }
+        Poll::Ready(())
     }
 
     /// Everything from the position to the end of the file, in one hand-off, or none when the
@@ -81,13 +127,14 @@ impl<E: Executor> Core<E> {
         loop {
             self.drop_stale();
             if self.rpos < self.rbuf.len() {
-                self.maybe_prefetch(cx);
+                self.maybe_read_ahead(cx);
                 return Poll::Ready(Ok(&self.rbuf[self.rpos..]));
             }
-            if !self.ahead.is_empty() {
-                let drained = mem::replace(&mut self.rbuf, mem::take(&mut self.ahead));
-                self.rpos = 0;
-                self.recycle(drained);
+            if !self.eof && self.reading.is_some() {
+                let chunk = ready!(self.reading.as_mut().expect("a reading job").poll_next(cx));
+                if let Some(result) = self.take_chunk(chunk) {
+                    return Poll::Ready(result.map(|()| &[][..]));
+                }
                 continue;
             }
             if let Some(finished) = ready!(self.poll_busy(cx)) {
@@ -102,9 +149,6 @@ impl<E: Executor> Core<E> {
                 continue;
             }
             if let Some(err) = self.write_err.take() {
-                return Poll::Ready(Err(err));
-            }
-            if let Some(err) = self.read_err.take() {
                 return Poll::Ready(Err(err));
             }
             if mem::take(&mut self.eof) {
@@ -129,31 +173,90 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// Reads the next chunk in the background while the caller consumes this one, once access
-    /// is sequential (two fills in a row without a seek): the pool thread's copy from the
-    /// kernel then overlaps the caller's copy out of the buffer.
-    fn maybe_prefetch(&mut self, cx: &mut Context<'_>) {
-        let remaining = self.rbuf.len() - self.rpos;
+    /// A chunk of the reading job, for a caller whose buffer is drained: it becomes the
+    /// buffer. `None` when the caller goes on (the chunk is in the buffer, or was stale and the
+    /// reading job is gone); `Some` at the end of the file (`Ok`) or on the read's error.
+    fn take_chunk(&mut self, chunk: Chunk) -> Option<io::Result<()>> {
+        // Read since the last write through the descriptor, at the position.
+        let current = chunk.version == self.shared.version() && chunk.offset == self.pos;
+        match chunk.data {
+            Ok(data) if current && data.is_empty() => {
+                // The end of the file: the job stopped there, and the next fill reads again.
+                self.recycle(data);
+                Some(Ok(()))
+            }
+            Ok(data) if current => {
+                let reading = self.reading.as_ref().expect("a reading job");
+                // The end of the file for now: reported once this is consumed.
+                self.eof = data.len() < chunk.len;
+                let old = mem::replace(&mut self.rbuf, data);
+                self.rpos = 0;
+                self.seen = chunk.version;
+                // The drained buffer goes to the job for its next read (so the memory in use
+                // stays what the chunks take), or is freed.
+                drop(reading.recycle(old));
+                reading.set_limit(self.ahead_limit());
+                None
+            }
+            Err(err) if current => {
+                self.stop_reading();
+                Some(Err(err))
+            }
+            _ => {
+                // Stale: read from the position afresh.
+                self.stop_reading();
+                None
+            }
+        }
+    }
+
+    /// The largest chunk the reading job reads: half the buffer, so that the chunk being
+    /// consumed and three read ahead stay within twice the buffer size.
+    fn ahead_chunk(&self) -> usize {
+        match self.buffering {
+            Buffering::Adaptive => MAX_AHEAD_CHUNK,
+            Buffering::Fixed(n) => (n / 2).max(1),
+        }
+    }
+
+    /// How many chunks the reading job may read ahead of the buffer being consumed: the
+    /// buffer and they take at most twice the buffer size.
+    fn ahead_limit(&self) -> usize {
+        let budget = 2 * self.keep_limit();
+        let chunk = self.ahead_chunk();
+        (budget.saturating_sub(self.rbuf.capacity().max(chunk)) / chunk).max(1)
+    }
+
+    /// Keeps a reading job going while the caller consumes the buffer, once access is
+    /// sequential (two fills in a row without a seek): the pool thread's copies from the
+    /// kernel then overlap the caller's copies out of the buffer, and a caller that keeps up
+    /// costs no hand-off per chunk.
+    fn maybe_read_ahead(&mut self, cx: &mut Context<'_>) {
+        if let Some(reading) = &mut self.reading {
+            reading.keep_reading(cx);
+            return;
+        }
         if self.busy.is_some()
             || self.streak < 2
             || self.unbuffered()
             || self.eof
-            || self.read_err.is_some()
-            || !self.ahead.is_empty()
             || !self.wbuf.is_empty()
         {
             return;
         }
-        let cursor = self.pos.map(|p| p + remaining as u64);
-        let len = self.read_size;
-        self.grow_read();
-        let buf = mem::take(&mut self.spare);
-        self.launch(
-            cx,
-            Kind::Prefetch { discard: false },
-            Action::Read { buf, len },
-            cursor,
+        let remaining = self.rbuf.len() - self.rpos;
+        let next = self.pos.map(|p| p + remaining as u64);
+        let max = self.ahead_chunk();
+        let mut reading = Reading::new(
+            &self.shared,
+            &self.exec,
+            next,
+            self.read_size,
+            max,
+            self.ahead_limit(),
         );
+        reading.keep_reading(cx);
+        self.reading = Some(reading);
     }
 
     pub(in crate::file) fn consume(&mut self, amt: usize) {

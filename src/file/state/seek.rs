@@ -5,6 +5,7 @@ use std::mem;
 use std::task::{ready, Context, Poll};
 
 use super::super::job::Action;
+use super::super::reading::Reading;
 use super::{Buffering, Core, Finished, Kind, READ_START};
 use crate::error::Operation;
 use crate::executor::Executor;
@@ -18,30 +19,23 @@ impl<E: Executor> Core<E> {
         to: SeekFrom,
     ) -> Poll<io::Result<u64>> {
         loop {
-            if let Some(busy) = &self.busy {
-                let mine = busy.kind == Kind::Seek(to);
-                let needed = mine || !matches!(busy.kind, Kind::Prefetch { .. });
-                if needed {
-                    if let Some(Finished::Sought(target, result)) = ready!(self.poll_busy(cx)) {
-                        if target == to {
-                            return Poll::Ready(self.write_err.take().map_or(result, Err));
-                        }
+            if self.busy.is_some() {
+                if let Some(Finished::Sought(target, result)) = ready!(self.poll_busy(cx)) {
+                    if target == to {
+                        return Poll::Ready(self.write_err.take().map_or(result, Err));
                     }
-                    continue;
                 }
+                continue;
             }
             if let Some(done) = self.seek_without_hand_off(to) {
                 return Poll::Ready(done);
-            }
-            if self.busy.is_some() {
-                ready!(self.poll_busy(cx));
-                continue;
             }
             // A hand-off: writes are pending, or the end (or the position) must be asked.
             let action = match (self.pos, to) {
                 (Some(pos), SeekFrom::Current(d)) => SeekFrom::Start(pos.saturating_add_signed(d)),
                 (None, SeekFrom::Current(d)) => {
-                    let buffered = (self.rbuf.len() - self.rpos + self.ahead.len()) as i64;
+                    let queued = self.reading.as_ref().map_or(0, Reading::queued);
+                    let buffered = (self.rbuf.len() - self.rpos + queued) as i64;
                     SeekFrom::Current(d - buffered)
                 }
                 (_, other) => other,
@@ -52,13 +46,13 @@ impl<E: Executor> Core<E> {
         }
     }
 
-    /// A seek when nothing else is in flight but a prefetch, if it needs no hand-off: the
-    /// position is known and no write is buffered (or it only asks where the file is).
+    /// A seek when nothing is in flight, if it needs no hand-off: the position is known and no
+    /// write is buffered (or it only asks where the file is).
     pub(in crate::file) fn seek_without_hand_off(
         &mut self,
         to: SeekFrom,
     ) -> Option<io::Result<u64>> {
-        if matches!(&self.busy, Some(b) if !matches!(b.kind, Kind::Prefetch { .. })) {
+        if self.busy.is_some() {
             return None;
         }
         if let Some(err) = self.write_err.take() {
@@ -131,7 +125,7 @@ impl<E: Executor> Core<E> {
     /// Takes back bytes read at the position, as read-ahead; `version` is when they were
     /// read. Dropped if the buffer holds something already.
     pub(in crate::file) fn give_back(&mut self, data: Vec<u8>, version: u64) {
-        if self.busy.is_none() && self.rpos == self.rbuf.len() && self.ahead.is_empty() {
+        if self.busy.is_none() && self.rpos == self.rbuf.len() && self.reading.is_none() {
             let old = mem::replace(&mut self.rbuf, data);
             self.recycle(old);
             self.rpos = 0;

@@ -30,7 +30,7 @@ impl<E: Executor> Core<E> {
             && !reading
             && self.write_err.is_none()
             && self.rbuf.is_empty()
-            && self.ahead.is_empty()
+            && self.reading.is_none()
             && self.shared.writable
         {
             self.wbuf.extend_from_slice(data);
@@ -72,7 +72,7 @@ impl<E: Executor> Core<E> {
             }
             self.next_write_buffer();
         }
-        if !self.rbuf.is_empty() || !self.ahead.is_empty() {
+        if !self.rbuf.is_empty() || self.reading.is_some() {
             self.drop_read_ahead();
         }
         let room = if self.wbuf.is_empty() {
