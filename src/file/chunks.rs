@@ -5,7 +5,8 @@
 //! one copy: each chunk is read by the pool straight into the [`Bytes`] handed out, and two
 //! chunks are read ahead (positional reads, `pread`, at the offsets that follow) while the
 //! caller works on the one it has. One job reads them, chunk after chunk, for as long as
-//! fewer than two wait: a caller that keeps up costs no hand-off per chunk (each of which
+//! fewer than two wait ([`reading`](super::reading), the job behind the `File`'s own
+//! sequential reads too): a caller that keeps up costs no hand-off per chunk (each of which
 //! would cost two wake-ups, one on the pool side), only a wake-up when it waits. Writing is
 //! the mirror: [`File::write_owned`] hands the caller's buffer to the pool as it is, and a
 //! call made while the last one is in flight hands its buffer to that same job.
@@ -40,11 +41,9 @@ impl<E: Executor> File<E> {
     ///
     /// One copy per byte instead of `AsyncRead`'s two: the way to serve files, hash them, or
     /// feed them to an HTTP body ([`into_chunks`](File::into_chunks)). The memory in use is
-    /// at most three chunks: the one yielded and the two read ahead. A large file read
-    /// sequentially through a reader made of chunks (`into_chunks(1 << 20)` and futures'
-    /// `TryStreamExt::into_async_read`, an `AsyncBufRead`) reads faster than through the
-    /// `File`'s own `AsyncRead`, whose read-ahead costs a hand-off per 2 MiB (see the
-    /// benchmark in the repository's docs).
+    /// at most three chunks: the one yielded and the two read ahead. The same reading job
+    /// is behind the `File`'s own `AsyncRead` once its reads are sequential; there, each byte
+    /// is copied once more, into the caller's slice.
     ///
     /// On a file without a position (a pipe), chunks come from the `File`'s read buffer, one
     /// copy more.

@@ -49,25 +49,30 @@ use crate::executor::{Blocking, Executor, Op};
 /// Opening a regular file for reading also reads its first 8 KiB, in the same hand-off: a
 /// small file is opened and read to the end with one hand-off in all.
 ///
-/// Reads go through adaptive read-ahead: the first fill is 8 KiB, and while reads stay
-/// sequential each fill grows (to 2 MiB) and the next chunk is read in the background while
-/// the caller consumes this one. Reading a million lines, or a file in 64 KiB pieces, costs a
-/// few hundred hand-offs, and a file read a byte at a time costs one hand-off per 8 KiB at
-/// first. Seeking within the buffer needs no hand-off, nor does a seek to a known position
-/// (it is folded into the next hand-off).
+/// Reads go through adaptive read-ahead: the first fill is 8 KiB, and once two fills in a row
+/// were sequential, one reading job on the executor reads on behind the buffer, chunk after
+/// chunk, while the caller consumes it: chunks of 32 KiB at first, each four times the last
+/// as the caller takes them, up to 1 MiB, three of them ahead at most. A caller that keeps up
+/// costs no hand-off per chunk, and the pool thread's copies from the kernel overlap the
+/// caller's copies out of the buffer: reading a file in 64 KiB pieces runs at about std's
+/// speed, and reading a million lines costs a few dozen hand-offs. A file read a byte at a
+/// time costs one hand-off per 8 KiB at first. Seeking within the buffer needs no hand-off,
+/// nor does a seek to a known position (it is folded into the next hand-off).
 ///
 /// Writes are buffered (from 64 KiB, growing to 2 MiB) and a full buffer is written in the
 /// background while the caller fills the next: a million 16-byte writes cost a few dozen
 /// hand-offs. Written bytes reach the OS at `flush`, `close`, a seek, a read, or when the buffer
 /// fills; [`OpenOptions::buffer_size`] changes the sizes, or turns buffering off.
 ///
-/// Memory: a default-buffered `File` holds at most about 6 MiB while it streams (2 MiB of
-/// read-ahead, a 2 MiB chunk prefetched behind it, and a 2 MiB buffer kept for reuse; writes
-/// likewise), and 8 KiB or less for small files. With [`OpenOptions::buffer_size`]`(n)`,
-/// read-ahead plus prefetch never exceed 2 × n beyond what a single read asks for, so a
-/// server with thousands of open files can bound its memory and keep buffering. For the
-/// least memory and one copy per byte, stream with [`chunks`](File::chunks) (at most three
-/// chunks in memory) and write with [`write_owned`](File::write_owned).
+/// Memory: a default-buffered `File` holds at most 4 MiB of read-ahead while it streams (the
+/// 1 MiB chunk being consumed and three read ahead, the drained buffers reused for the next
+/// reads; writes hold at most 4 MiB likewise, a 2 MiB buffer being filled and one being
+/// written), and 8 KiB or less for small files. With [`OpenOptions::buffer_size`]`(n)`, the
+/// reading job reads chunks of `n / 2` and read-ahead never exceeds 2 × n beyond what a
+/// single read asks for, so a server with thousands of open files can bound its memory and
+/// keep buffering. For the least memory and one copy per byte, stream with
+/// [`chunks`](File::chunks) (at most three chunks in memory) and write with
+/// [`write_owned`](File::write_owned).
 ///
 /// Every operation runs on the `File`'s executor. Those that take `&self`
 /// ([`metadata`](File::metadata), [`set_permissions`](File::set_permissions) and the

@@ -296,16 +296,19 @@ impl OpenOptions {
 
     /// Sets the size of the file's read-ahead and write-behind buffers: Python's `buffering`.
     ///
-    /// - By default, read-ahead starts at 8 KiB and grows (to 2 MiB) while reads are
-    ///   sequential, and write-behind starts at 64 KiB and grows the same way: a file read or
-    ///   written in small pieces costs a hand-off per buffer, not per call. The worst case per
-    ///   open `File` is 4 MiB: a 2 MiB read-ahead being consumed plus the next 2 MiB read in
-    ///   the background (a file is never reading and writing at once, so write-behind does not
-    ///   add to it), reached only by a file read sequentially to well past its first megabyte.
-    /// - `n > 0`: buffers of `n` bytes: read-ahead plus the chunk read in the background never
-    ///   hold more than `2 × n` between calls, so a server with thousands of open files can
-    ///   bound their memory and keep buffering. A read into a caller's buffer larger than `n`
-    ///   is one hand-off of that size, and its allocation is freed once the bytes are copied.
+    /// - By default, read-ahead starts at 8 KiB, and while reads are sequential a reading job
+    ///   reads on behind it in chunks that grow (from 32 KiB to 1 MiB) as the caller takes
+    ///   them; write-behind starts at 64 KiB and grows to 2 MiB. A file read or written in
+    ///   small pieces costs a hand-off per buffer, not per call, and a reader that keeps up
+    ///   costs none per chunk. The worst case per open `File` is 4 MiB: the 1 MiB chunk being
+    ///   consumed plus three read ahead (a file is never reading and writing at once, so
+    ///   write-behind does not add to it), reached only by a file read sequentially to well
+    ///   past its first megabyte.
+    /// - `n > 0`: buffers of `n` bytes, and the reading job reads chunks of `n / 2`: read-ahead
+    ///   (the buffer being consumed and the chunks read behind it) never holds more than
+    ///   `2 × n` between calls, so a server with thousands of open files can bound their
+    ///   memory and keep buffering. A read into a caller's buffer larger than `n` is one
+    ///   hand-off of that size, and its allocation is freed once the bytes are copied.
     /// - `0`: unbuffered. Every read and write is one hand-off of its own, and when a write
     ///   returns, its bytes are visible to other readers of the file.
     ///

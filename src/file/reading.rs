@@ -24,6 +24,11 @@ use std::task::{Context, Poll, Waker};
 use super::job::Shared;
 use crate::executor::{Executor, Op, Private, Work};
 
+/// How many bytes one hand-off of the job reads at most before it hands its thread back (the
+/// reader starts it again as it takes the chunks): other work on a bounded executor, such as
+/// a [`Limit`](crate::Limit), gets its turn between.
+const RUN: usize = 16 << 20;
+
 /// A chunk the reading job read.
 pub(super) struct Chunk {
     /// Where it was read; `None` for a file without a position.
@@ -89,10 +94,11 @@ impl Work for ReadAhead {
     type Output = ();
 
     fn run(self, _: Private) -> io::Result<()> {
+        let mut read = 0;
         loop {
             let (offset, size, buf) = {
                 let mut queue = lock(&self.queue);
-                if !queue.room() {
+                if !queue.room() || read >= RUN {
                     return Ok(());
                 }
                 let offset = queue.next;
@@ -107,6 +113,7 @@ impl Work for ReadAhead {
             let data = self.shared.read_into(buf, offset, size);
             // A short read is the end of the file for now, an error the end of the stream.
             let last = !matches!(&data, Ok(data) if data.len() == size);
+            read += size;
             let waker = {
                 let mut queue = lock(&self.queue);
                 queue.reading = false;
@@ -181,6 +188,16 @@ impl<E: Executor> Reading<E> {
             .iter()
             .map(|c| c.data.as_ref().map_or(0, Vec::len))
             .sum()
+    }
+
+    /// The allocations it holds: the chunks waiting and the spare one.
+    #[cfg(test)]
+    pub(super) fn memory(&self) -> usize {
+        let queue = lock(&self.queue);
+        let chunks: usize = (queue.chunks.iter())
+            .map(|c| c.data.as_ref().map_or(0, Vec::capacity))
+            .sum();
+        chunks + queue.free.as_ref().map_or(0, Vec::capacity)
     }
 
     /// The next chunk, once read; starts the job if it stopped. After a short chunk (the end

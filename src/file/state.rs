@@ -120,8 +120,8 @@ struct Busy<E: Executor> {
 /// How the file buffers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Buffering {
-    /// Read-ahead from 8 KiB and write-behind from 64 KiB, growing to 2 MiB while access is
-    /// sequential.
+    /// Read-ahead from 8 KiB, then a reading job's chunks from 32 KiB to 1 MiB, while access
+    /// is sequential; write-behind from 64 KiB, growing to 2 MiB.
     Adaptive,
     /// Buffers of this many bytes; 0 is unbuffered.
     Fixed(usize),
@@ -448,7 +448,7 @@ impl<E: Executor> Core<E> {
 
     /// The largest allocation the file keeps between calls: a buffer above it (the read of a
     /// caller's large buffer through a `buffer_size(n)` file) is freed once used, so that
-    /// read-ahead plus prefetch never hold more than twice the buffer size.
+    /// read-ahead never holds more than twice the buffer size.
     fn keep_limit(&self) -> usize {
         match self.buffering {
             Buffering::Adaptive => MAX_BUF,

@@ -146,8 +146,8 @@ fn numbered_file(n: usize) -> (Harness, File<ManualExecutor>, Vec<u8>) {
     (h, file, content)
 }
 
-/// Reads `n` bytes that must be buffered already: ready without running any job (a
-/// prefetch of what follows may be queued meanwhile).
+/// Reads `n` bytes that must be buffered already: ready without running any job (the
+/// reading job may be queued meanwhile, to read what follows).
 fn read_buffered(h: &Harness, file: &mut File<ManualExecutor>, n: usize) -> Vec<u8> {
     let mut buf = vec![0; n];
     match Pin::new(&mut *file).poll_read(&mut h.cx(), &mut buf) {
@@ -421,4 +421,122 @@ fn a_dropped_read_to_end_leaves_its_bytes_buffered() {
     }
     assert_eq!(rest, content[5_100..]);
     assert_eq!(h.exec.pending(), 0);
+}
+
+/// Drives `fut` to its end, running the executor's jobs whenever it waits.
+fn drive<F: Future>(h: &Harness, fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut h.cx()) {
+            return out;
+        }
+        assert!(h.exec.run_all() > 0, "pending with nothing queued");
+    }
+}
+
+/// Reads `file` to its end in pieces of `piece` bytes, letting every job run to its end after
+/// each read (so the reading job reads as far ahead as it may): the bytes, and the most memory
+/// read-ahead held after a read.
+fn read_all_ahead(h: &Harness, file: &mut File<ManualExecutor>, piece: usize) -> (Vec<u8>, usize) {
+    let (mut all, mut most) = (Vec::new(), 0);
+    let mut buf = vec![0; piece];
+    loop {
+        let n = drive(h, futures::AsyncReadExt::read(&mut *file, &mut buf)).unwrap();
+        if n == 0 {
+            return (all, most);
+        }
+        all.extend_from_slice(&buf[..n]);
+        h.exec.run_all();
+        most = most.max(file.core.read_ahead_memory());
+    }
+}
+
+#[test]
+fn the_reading_job_stays_within_twice_the_buffer() {
+    // A 4 KiB buffer: the 4 KiB read, then 2 KiB chunks, four of them at most in all.
+    let content = numbered(256 * 1024);
+    let h = Harness::new(&content);
+    let mut file = h.open(OpenOptions::new().read(true).buffer_size(4096));
+    let (all, most) = read_all_ahead(&h, &mut file, 1000);
+    assert!(all == content, "the bytes are the file's");
+    assert_eq!(most, 2 * 4096);
+
+    // The default: the 1 MiB chunk being consumed and three read ahead, 4 MiB.
+    let content = numbered(12 << 20);
+    let h = Harness::new(&content);
+    let mut file = h.open(OpenOptions::new().read(true));
+    let (all, most) = read_all_ahead(&h, &mut file, 64 * 1024);
+    assert!(all == content, "the bytes are the file's");
+    assert_eq!(most, 4 << 20);
+}
+
+/// Reads sequentially until the reading job has 1 MiB chunks waiting beyond the buffer, then
+/// drains the buffer: the position reached (from `at`), where the first chunk waiting starts.
+fn read_until_chunks_wait(
+    h: &Harness,
+    file: &mut File<ManualExecutor>,
+    content: &[u8],
+    mut at: usize,
+) -> usize {
+    let mut buf = [0; 5000];
+    while file.core.read_ahead_memory() < 3 << 20 {
+        let n = drive(h, futures::AsyncReadExt::read(&mut *file, &mut buf)).unwrap();
+        assert_eq!(buf[..n], content[at..at + n]);
+        at += n;
+        h.exec.run_all();
+    }
+    // The buffer drained to its last byte: what follows is only in the job's chunks.
+    let rest = match Pin::new(&mut *file).poll_fill_buf(&mut h.cx()) {
+        Poll::Ready(Ok(data)) => data.len(),
+        other => panic!("the buffer holds bytes: {other:?}"),
+    };
+    Pin::new(&mut *file).consume(rest);
+    at + rest
+}
+
+#[test]
+fn writes_through_the_descriptor_are_seen_past_the_chunks_read_ahead() {
+    let content = numbered(8 << 20);
+    let h = Harness::new(&content);
+    let mut file = h.open(&read_write());
+    let at = read_until_chunks_wait(&h, &mut file, &content, 0);
+    // A positional write inside the first chunk the job read ahead.
+    let patch = at + 10;
+    drive(&h, file.write_all_at(patch as u64, b"PATCHED")).unwrap();
+    let mut expected = content[at..at + 200_000].to_vec();
+    expected[10..17].copy_from_slice(b"PATCHED");
+    let mut got = vec![0; 200_000];
+    drive(&h, futures::AsyncReadExt::read_exact(&mut file, &mut got)).unwrap();
+    assert!(got == expected, "the patch is seen");
+    // A length change inside what is read ahead again: the file ends there.
+    let at = read_until_chunks_wait(&h, &mut file, &content, at + 200_000);
+    let len = at + 100_000;
+    drive(&h, file.set_len(len as u64)).unwrap();
+    let mut rest = Vec::new();
+    drive(&h, futures::AsyncReadExt::read_to_end(&mut file, &mut rest)).unwrap();
+    assert_eq!(rest.len(), 100_000);
+    assert!(rest == content[at..len], "the bytes up to the new end");
+}
+
+#[test]
+fn a_clones_write_is_seen_past_the_chunks_read_ahead() {
+    let content = numbered(8 << 20);
+    let h = Harness::new(&content);
+    let mut file = h.open(&read_write());
+    let at = read_until_chunks_wait(&h, &mut file, &content, 0);
+    let mut clone = drive(&h, file.try_clone()).unwrap();
+    let patch = (at + 10) as u64;
+    drive(
+        &h,
+        futures::AsyncSeekExt::seek(&mut clone, SeekFrom::Start(patch)),
+    )
+    .unwrap();
+    drive(&h, futures::AsyncWriteExt::write_all(&mut clone, b"CLONE")).unwrap();
+    drive(&h, futures::AsyncWriteExt::flush(&mut clone)).unwrap();
+    let mut rest = Vec::new();
+    drive(&h, futures::AsyncReadExt::read_to_end(&mut file, &mut rest)).unwrap();
+    let mut expected = content[at..].to_vec();
+    let p = patch as usize - at;
+    expected[p..p + 5].copy_from_slice(b"CLONE");
+    assert!(rest == expected, "the clone's bytes are seen");
 }

@@ -62,6 +62,14 @@ impl<E: Executor> Core<E> {
         data
     }
 
+    /// The memory read-ahead holds: the buffer, the reading job's chunks and spare
+    /// allocation, and the allocation kept for reuse.
+    #[cfg(test)]
+    pub(in crate::file) fn read_ahead_memory(&self) -> usize {
+        let reading = self.reading.as_ref().map_or(0, Reading::memory);
+        self.rbuf.capacity() + reading + self.spare.capacity()
+    }
+
     /// Stops the reading job, if any, and keeps one of its allocations for reuse.
     pub(super) fn stop_reading(&mut self) {
         if let Some(mut reading) = self.reading.take() {
@@ -255,6 +263,9 @@ impl<E: Executor> Core<E> {
             max,
             self.ahead_limit(),
         );
+        // The kept allocation becomes the job's first buffer, or goes: the chunks are the
+        // read-ahead's memory now.
+        drop(reading.recycle(mem::take(&mut self.spare)));
         reading.keep_reading(cx);
         self.reading = Some(reading);
     }
