@@ -140,7 +140,7 @@ impl<E: Executor> Core<E> {
             }
             if !self.eof && self.reading.is_some() {
                 let chunk = ready!(self.reading.as_mut().expect("a reading job").poll_next(cx));
-                if let Some(result) = self.take_chunk(chunk) {
+                if let Some(result) = self.take_chunk(cx, chunk) {
                     return Poll::Ready(result.map(|()| &[][..]));
                 }
                 continue;
@@ -184,7 +184,7 @@ impl<E: Executor> Core<E> {
     /// A chunk of the reading job, for a caller whose buffer is drained: it becomes the
     /// buffer. `None` when the caller goes on (the chunk is in the buffer, or was stale and the
     /// reading job is gone); `Some` at the end of the file (`Ok`) or on the read's error.
-    fn take_chunk(&mut self, chunk: Chunk) -> Option<io::Result<()>> {
+    fn take_chunk(&mut self, cx: &mut Context<'_>, chunk: Chunk) -> Option<io::Result<()>> {
         // Read since the last write through the descriptor, at the position.
         let current = chunk.version == self.shared.version() && chunk.offset == self.pos;
         match chunk.data {
@@ -194,16 +194,20 @@ impl<E: Executor> Core<E> {
                 Some(Ok(()))
             }
             Ok(data) if current => {
-                let reading = self.reading.as_ref().expect("a reading job");
                 // The end of the file for now: reported once this is consumed.
                 self.eof = data.len() < chunk.len;
                 let old = mem::replace(&mut self.rbuf, data);
                 self.rpos = 0;
                 self.seen = chunk.version;
+                let limit = self.ahead_limit();
+                let reading = self.reading.as_mut().expect("a reading job");
                 // The drained buffer goes to the job for its next read (so the memory in use
                 // stays what the chunks take), or is freed.
                 drop(reading.recycle(old));
-                reading.set_limit(self.ahead_limit());
+                reading.set_limit(limit);
+                // Once per chunk taken (not per call): the job reads on while this one is
+                // consumed.
+                reading.keep_reading(cx);
                 None
             }
             Err(err) if current => {
@@ -240,11 +244,9 @@ impl<E: Executor> Core<E> {
     /// kernel then overlap the caller's copies out of the buffer, and a caller that keeps up
     /// costs no hand-off per chunk.
     fn maybe_read_ahead(&mut self, cx: &mut Context<'_>) {
-        if let Some(reading) = &mut self.reading {
-            reading.keep_reading(cx);
-            return;
-        }
-        if self.busy.is_some()
+        // A reading job is kept going as its chunks are taken.
+        if self.reading.is_some()
+            || self.busy.is_some()
             || self.streak < 2
             || self.unbuffered()
             || self.eof
